@@ -1,0 +1,238 @@
+package io.caption4j.layers;
+
+import io.caption4j.layers.math.DecoderMath;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.Map;
+
+import static io.caption4j.layers.ParamKeys.*;
+
+/**
+ * The teacher-forced Show, Attend and Tell decoder as a DL4J graph vertex.
+ * <p>Inputs: 0 projected features [B, L, F] (mask [B, L] marks real regions), 1 pooled features [B, P],
+ * 2 embedded caption tokens [B, E, T] (mask [B, T]). Output: logits [B, V, T].
+ * <p>Per step t: attention on the state gives the context, {@code [context; embedding_t]} feeds the cell,
+ * then {@code relu(h W_1 + b_1) W + b} gives the logits. The initial state is
+ * {@code h0 = relu(pooled W_h + b_h)}, {@code c0 = relu(pooled W_c + b_c)}.
+ * <p>With {@code attentionPenalty} lambda > 0, training adds the paper's doubly stochastic penalty
+ * {@code lambda / B * sum_b sum_i (1 - sum_t alpha_bti)^2} (sum over unmasked steps) to the score; see
+ * {@link CaptionGraph}.
+ */
+public class AttentionDecoder extends CaptionVertex {
+    private int featureSize;
+    private int pooledSize;
+    private int embeddingSize;
+    private int hiddenSize;
+    private int attentionSize;
+    private int outputHiddenSize;
+    private int vocabularySize;
+    private CellType cellType = CellType.LSTM;
+    private AttentionState attentionState = AttentionState.H_AND_C;
+    private boolean gated;
+    private double attentionPenalty;
+
+    /** For Jackson. */
+    public AttentionDecoder() {
+    }
+
+    private AttentionDecoder(Builder b) {
+        featureSize = b.featureSize;
+        pooledSize = b.pooledSize;
+        embeddingSize = b.embeddingSize;
+        hiddenSize = b.hiddenSize;
+        attentionSize = b.attentionSize;
+        outputHiddenSize = b.outputHiddenSize;
+        vocabularySize = b.vocabularySize;
+        cellType = b.cellType;
+        attentionState = b.attentionState;
+        gated = b.gated;
+        attentionPenalty = b.attentionPenalty;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Size S of the state the attention is conditioned on. */
+    public int attentionStateSize() {
+        return attentionState == AttentionState.H_AND_C ? 2 * hiddenSize : hiddenSize;
+    }
+
+    @Override
+    public void defineParametersAndInputs(SDVertexParams params) {
+        params.defineInputs("features", "pooled", "embeddings");
+        int gh = cellType.gates() * hiddenSize;
+        weights(params, INIT_W_H, pooledSize, hiddenSize);
+        bias(params, INIT_B_H, hiddenSize);
+        if (cellType == CellType.LSTM) {
+            weights(params, INIT_W_C, pooledSize, hiddenSize);
+            bias(params, INIT_B_C, hiddenSize);
+        }
+        weights(params, ATT_W_F, featureSize, attentionSize);
+        weights(params, ATT_W_S, attentionStateSize(), attentionSize);
+        bias(params, ATT_B, attentionSize);
+        weights(params, ATT_V, attentionSize, 1);
+        if (gated) {
+            weights(params, ATT_W_BETA, hiddenSize, 1);
+            bias(params, ATT_B_BETA, 1);
+        }
+        weights(params, CELL_W_X, featureSize + embeddingSize, gh);
+        weights(params, CELL_W_H, hiddenSize, gh);
+        bias(params, CELL_B, gh);
+        if (cellType == CellType.GRU) {
+            bias(params, CELL_B_H, gh);
+        }
+        weights(params, OUT_W_1, hiddenSize, outputHiddenSize);
+        bias(params, OUT_B_1, outputHiddenSize);
+        weights(params, OUT_W, outputHiddenSize, vocabularySize);
+        bias(params, OUT_B, vocabularySize);
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            INDArray w = e.getValue();
+            if (getVertexParams().isBiasParam(e.getKey())) {
+                w.assign(0);
+            } else {
+                uniformInit(w, w.size(0));
+            }
+        }
+        if (cellType == CellType.LSTM) {
+            params.get(CELL_B).get(NDArrayIndex.interval(hiddenSize, 2 * hiddenSize)).assign(1.0); // forget gate
+        }
+    }
+
+    @Override
+    protected InputType outputType(InputType... inputs) {
+        long steps = inputs.length > 2 && inputs[2] instanceof InputType.InputTypeRecurrent
+                ? ((InputType.InputTypeRecurrent) inputs[2]).getTimeSeriesLength() : -1;
+        return InputType.recurrent(vocabularySize, steps);
+    }
+
+    @Override
+    protected CaptionGraphVertex createVertex(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                                              boolean initializeParams, DataType dataType) {
+        return new AttentionDecoderVertex(this, graph, name, idx, paramsView, initializeParams, dataType);
+    }
+
+    @Override
+    protected Object[] configFields() {
+        return new Object[]{featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize, outputHiddenSize,
+                vocabularySize, cellType, attentionState, gated, attentionPenalty};
+    }
+
+    public int getFeatureSize() { return featureSize; }
+    public int getPooledSize() { return pooledSize; }
+    public int getEmbeddingSize() { return embeddingSize; }
+    public int getHiddenSize() { return hiddenSize; }
+    public int getAttentionSize() { return attentionSize; }
+    public int getOutputHiddenSize() { return outputHiddenSize; }
+    public int getVocabularySize() { return vocabularySize; }
+    public CellType getCellType() { return cellType; }
+    public AttentionState getAttentionState() { return attentionState; }
+    public boolean isGated() { return gated; }
+    public double getAttentionPenalty() { return attentionPenalty; }
+
+    /** Builder; featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize and vocabularySize are required. */
+    public static final class Builder {
+        private int featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize, vocabularySize;
+        private int outputHiddenSize = -1;
+        private CellType cellType = CellType.LSTM;
+        private AttentionState attentionState = null;
+        private boolean gated;
+        private double attentionPenalty;
+
+        public Builder featureSize(int v) { featureSize = v; return this; }
+        public Builder pooledSize(int v) { pooledSize = v; return this; }
+        public Builder embeddingSize(int v) { embeddingSize = v; return this; }
+        public Builder hiddenSize(int v) { hiddenSize = v; return this; }
+        public Builder attentionSize(int v) { attentionSize = v; return this; }
+        /** Size of the dense + ReLU layer before the vocabulary projection; default hiddenSize. */
+        public Builder outputHiddenSize(int v) { outputHiddenSize = v; return this; }
+        public Builder vocabularySize(int v) { vocabularySize = v; return this; }
+        public Builder cellType(CellType v) { cellType = v; return this; }
+        /** Default: [h; c] for LSTM, h for GRU. */
+        public Builder attentionState(AttentionState v) { attentionState = v; return this; }
+        /** Gate the context with fBeta = sigmoid(h W_beta + b_beta). */
+        public Builder gated(boolean v) { gated = v; return this; }
+        /** Weight lambda of the doubly stochastic attention penalty; 0 disables it. */
+        public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
+
+        public AttentionDecoder build() {
+            require(featureSize > 0, "featureSize must be > 0, got " + featureSize);
+            require(pooledSize > 0, "pooledSize must be > 0, got " + pooledSize);
+            require(embeddingSize > 0, "embeddingSize must be > 0, got " + embeddingSize);
+            require(hiddenSize > 0, "hiddenSize must be > 0, got " + hiddenSize);
+            require(attentionSize > 0, "attentionSize must be > 0, got " + attentionSize);
+            require(vocabularySize > 1, "vocabularySize must be > 1, got " + vocabularySize);
+            require(cellType != null, "cellType must not be null");
+            require(attentionPenalty >= 0 && Double.isFinite(attentionPenalty),
+                    "attentionPenalty must be finite and >= 0, got " + attentionPenalty);
+            if (attentionState == null) {
+                attentionState = cellType == CellType.LSTM ? AttentionState.H_AND_C : AttentionState.H;
+            }
+            require(!(attentionState == AttentionState.H_AND_C && cellType == CellType.GRU),
+                    "attentionState H_AND_C needs an LSTM cell: a GRU has no cell state c");
+            if (outputHiddenSize < 0) {
+                outputHiddenSize = hiddenSize;
+            }
+            require(outputHiddenSize > 0, "outputHiddenSize must be > 0, got " + outputHiddenSize);
+            return new AttentionDecoder(this);
+        }
+    }
+
+    /** Runtime vertex: calls {@link DecoderMath}. */
+    public static final class AttentionDecoderVertex extends CaptionGraphVertex implements PenaltySource {
+        private final AttentionDecoder conf;
+        private DecoderMath.Forward last;
+
+        AttentionDecoderVertex(AttentionDecoder conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
+                               boolean init, DataType dataType) {
+            super(conf, graph, name, idx, paramsView, init, dataType);
+            this.conf = conf;
+        }
+
+        private DecoderMath math() {
+            return new DecoderMath(conf.cellType, conf.attentionState, paramTable);
+        }
+
+        @Override
+        protected INDArray forward(INDArray[] in, INDArray[] m, boolean training) {
+            Shapes.checkDecoderInputs(conf, in[0], in[1], in[2], vertexName);
+            INDArray tokenMask = detached(mask(m, 2));
+            INDArray regionMask = detached(mask(m, 0));
+            last = math().forward(detached(in[0]), detached(in[1]), detached(in[2]), tokenMask, regionMask);
+            return last.logits;
+        }
+
+        @Override
+        protected INDArray[] backward(INDArray epsilon) {
+            if (last == null) {
+                throw new IllegalStateException("Vertex " + vertexName + ": backward before forward");
+            }
+            DecoderMath.InputGrads g = math().backward(last, epsilon.dup('c'), conf.attentionPenalty, gradTable);
+            return new INDArray[]{g.dFeatures, g.dPooled, g.dEmb};
+        }
+
+        @Override
+        protected INDArray outputMask(INDArray[] inputMasks) {
+            return mask(inputMasks, 2);
+        }
+
+        /** Attention weights of the last forward pass [B, T, L]. */
+        public INDArray lastAlphas() {
+            return last == null ? null : last.alphas;
+        }
+
+        @Override
+        public double penaltyScore() {
+            return last == null ? 0.0 : DecoderMath.penalty(last, conf.attentionPenalty);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.caption4j.layers;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
+
+/**
+ * Wires feature projection, caption embedding, attention decoder and masked softmax cross-entropy into a
+ * trainable {@link CaptionGraph}.
+ * <p>Network inputs: {@value #FEATURES} [B, L, featDim] (mask [B, L] optional), {@value #POOLED} [B, P],
+ * {@value #TOKENS} [B, T] input token ids (mask [B, T]). Labels: the next token ids [B, 1, T] (sparse, default)
+ * or one-hot [B, V, T], with the label mask [B, T]. The score is the summed cross-entropy of the unmasked
+ * steps divided by B, plus the attention penalty.
+ */
+public final class CaptionNetwork {
+    public static final String FEATURES = "features";
+    public static final String POOLED = "pooled";
+    public static final String TOKENS = "tokens";
+    public static final String PROJECTION = "projection";
+    public static final String EMBEDDING = "embedding";
+    public static final String DECODER = "decoder";
+    public static final String LOSS = "loss";
+
+    private CaptionNetwork() {
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder with the reference configuration as defaults (vocabularySize is required). */
+    public static final class Builder {
+        private int featureSize = 2048, pooledSize = 2048, projectionSize = 512, embeddingSize = 300;
+        private int hiddenSize = 512, attentionSize = 512, outputHiddenSize = 512, vocabularySize = -1;
+        private CellType cellType = CellType.LSTM;
+        private AttentionState attentionState;
+        private boolean gated;
+        private double attentionPenalty;
+        private double projectionDropout;
+        private EmbeddingMode embeddingMode = EmbeddingMode.SCRATCH;
+        private INDArray pretrainedEmbeddings;
+        private IUpdater updater = new Adam(1e-3);
+        private long seed = 12345;
+        private DataType dataType = DataType.FLOAT;
+        private boolean sparseLabels = true;
+
+        public Builder featureSize(int v) { featureSize = v; return this; }
+        public Builder pooledSize(int v) { pooledSize = v; return this; }
+        public Builder projectionSize(int v) { projectionSize = v; return this; }
+        public Builder embeddingSize(int v) { embeddingSize = v; return this; }
+        public Builder hiddenSize(int v) { hiddenSize = v; return this; }
+        public Builder attentionSize(int v) { attentionSize = v; return this; }
+        public Builder outputHiddenSize(int v) { outputHiddenSize = v; return this; }
+        public Builder vocabularySize(int v) { vocabularySize = v; return this; }
+        public Builder cellType(CellType v) { cellType = v; return this; }
+        public Builder attentionState(AttentionState v) { attentionState = v; return this; }
+        public Builder gated(boolean v) { gated = v; return this; }
+        public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
+        /** Dropout probability on the encoder features during training (0 = none). */
+        public Builder projectionDropout(double v) { projectionDropout = v; return this; }
+        public Builder embeddings(EmbeddingMode mode, INDArray pretrained) { embeddingMode = mode; pretrainedEmbeddings = pretrained; return this; }
+        public Builder updater(IUpdater v) { updater = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder dataType(DataType v) { dataType = v; return this; }
+        /** Labels as token ids [B, 1, T] (true, default) or one-hot [B, V, T]. */
+        public Builder sparseLabels(boolean v) { sparseLabels = v; return this; }
+
+        /** The configuration, validated. */
+        public ComputationGraphConfiguration configuration() {
+            if (vocabularySize <= 1) {
+                throw new IllegalArgumentException("vocabularySize must be set and > 1, got " + vocabularySize);
+            }
+            if (projectionDropout < 0 || projectionDropout >= 1) {
+                throw new IllegalArgumentException("projectionDropout must be in [0, 1), got " + projectionDropout);
+            }
+            FeatureProjection.Builder proj = FeatureProjection.builder().nIn(featureSize).nOut(projectionSize);
+            if (projectionDropout > 0) {
+                proj.dropOut(1.0 - projectionDropout); // DL4J takes the retain probability
+            }
+            CaptionEmbedding.Builder emb = CaptionEmbedding.builder().vocabularySize(vocabularySize)
+                    .embeddingSize(embeddingSize).mode(embeddingMode).pretrained(pretrainedEmbeddings);
+            AttentionDecoder.Builder dec = AttentionDecoder.builder().featureSize(projectionSize).pooledSize(pooledSize)
+                    .embeddingSize(embeddingSize).hiddenSize(hiddenSize).attentionSize(attentionSize)
+                    .outputHiddenSize(outputHiddenSize).vocabularySize(vocabularySize).cellType(cellType)
+                    .gated(gated).attentionPenalty(attentionPenalty);
+            if (attentionState != null) {
+                dec.attentionState(attentionState);
+            }
+            return new NeuralNetConfiguration.Builder()
+                    .seed(seed)
+                    .dataType(dataType)
+                    .updater(updater)
+                    .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                    .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                    .graphBuilder()
+                    .addInputs(FEATURES, POOLED, TOKENS)
+                    .addLayer(PROJECTION, proj.build(), FEATURES)
+                    .addLayer(EMBEDDING, emb.build(), TOKENS)
+                    .addVertex(DECODER, dec.build(), PROJECTION, POOLED, EMBEDDING)
+                    .addLayer(LOSS, new RnnLossLayer.Builder()
+                            .lossFunction(sparseLabels ? new LossSparseMCXENT() : new LossMCXENT())
+                            .activation(Activation.SOFTMAX).build(), DECODER)
+                    .setOutputs(LOSS)
+                    .build();
+        }
+
+        /** A new, initialised network. */
+        public CaptionGraph build() {
+            CaptionGraph g = new CaptionGraph(configuration());
+            g.init();
+            return g;
+        }
+    }
+}

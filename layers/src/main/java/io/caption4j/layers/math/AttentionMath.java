@@ -1,0 +1,158 @@
+package io.caption4j.layers.math;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Additive (Bahdanau) attention, written once and shared by {@code AdditiveAttention} and the decoder.
+ * <pre>
+ *   score_i = v^T tanh(W_f f_i + W_s s + b)      alpha = softmax(score) over unmasked regions
+ *   context = fBeta * sum_i alpha_i f_i          fBeta = sigmoid(h W_beta + b_beta) (optional gate)
+ * </pre>
+ */
+public final class AttentionMath {
+    /** Score added to masked regions before the softmax (exp underflows to exactly 0). */
+    private static final double MASKED_SCORE = -1e9;
+
+    /** Parameter views. wBeta and bBeta are null without the gate. */
+    public static final class Params {
+        public final INDArray wF;    // [F, A]
+        public final INDArray wS;    // [S, A]
+        public final INDArray b;     // [A]
+        public final INDArray v;     // [A, 1]
+        public final INDArray wBeta; // [H, 1] or null
+        public final INDArray bBeta; // [1] or null
+
+        public Params(INDArray wF, INDArray wS, INDArray b, INDArray v, INDArray wBeta, INDArray bBeta) {
+            this.wF = wF;
+            this.wS = wS;
+            this.b = b;
+            this.v = v;
+            this.wBeta = wBeta;
+            this.bBeta = bBeta;
+        }
+
+        public boolean gated() {
+            return wBeta != null;
+        }
+    }
+
+    /** What one attention step keeps for its backward pass. */
+    public static final class Step {
+        public INDArray s;          // [B, S] state the scores were conditioned on
+        public INDArray h;          // [B, H] hidden state for the gate (null without gate)
+        public INDArray tq;         // [B, L, A] tanh(W_f f + W_s s + b)
+        public INDArray alpha;      // [B, L]
+        public INDArray contextRaw; // [B, F] sum_i alpha_i f_i
+        public INDArray beta;       // [B, 1] gate, null without gate
+        public INDArray context;    // [B, F] gated context
+    }
+
+    /** Gradients of one step with respect to its state inputs. */
+    public static final class StepGrad {
+        public INDArray dS; // [B, S]
+        public INDArray dH; // [B, H] from the gate, null without gate
+    }
+
+    private AttentionMath() {
+    }
+
+    /** Keys W_f f + b, computed once per image batch: [B, L, F] -> [B, L, A]. */
+    public static INDArray projectKeys(Params p, INDArray f) {
+        long bSize = f.size(0), regions = f.size(1), featDim = f.size(2);
+        INDArray fA = f.reshape('c', bSize * regions, featDim).mmul(p.wF); // [B*L, A]
+        Ops.addRow(fA, p.b);                                               // [B*L, A]
+        return fA.reshape('c', bSize, regions, p.wF.size(1));              // [B, L, A]
+    }
+
+    /**
+     * One attention step.
+     * @param f features [B, L, F]; fA keys from {@link #projectKeys} [B, L, A]
+     * @param s state [B, S]; h hidden state [B, H] for the gate (ignored without gate)
+     * @param mask region mask [B, L] (1 keep, 0 drop) or null
+     */
+    public static Step forward(Params p, INDArray f, INDArray fA, INDArray s, INDArray h, INDArray mask) {
+        long bSize = f.size(0), regions = f.size(1), attDim = p.wF.size(1);
+        Step st = new Step();
+        st.s = s;
+        INDArray sA = s.mmul(p.wS);                                          // [B, A]
+        st.tq = Ops.addMiddle(fA, sA, fA.ulike());                           // [B, L, A]
+        Ops.tanhInPlace(st.tq);                                              // [B, L, A]
+        INDArray score = st.tq.reshape('c', bSize * regions, attDim).mmul(p.v) // [B*L, 1]
+                .reshape('c', bSize, regions);                               // [B, L]
+        if (mask != null) {
+            score.addi(mask.sub(1.0).muli(-MASKED_SCORE));                   // [B, L]
+        }
+        st.alpha = Ops.softmaxRowsInPlace(score);                            // [B, L]
+        if (mask != null) {
+            st.alpha.muli(mask);                                             // [B, L] rows with no region -> 0
+        }
+        st.contextRaw = Nd4j.matmul(st.alpha.reshape('c', bSize, 1, regions), f) // [B, 1, F]
+                .reshape('c', bSize, f.size(2));                             // [B, F]
+        if (p.gated()) {
+            st.h = h;
+            st.beta = Ops.sigmoidInPlace(Ops.addRow(h.mmul(p.wBeta), p.bBeta)); // [B, 1]
+            st.context = st.contextRaw.mulColumnVector(st.beta);             // [B, F]
+        } else {
+            st.context = st.contextRaw;                                      // [B, F]
+        }
+        return st;
+    }
+
+    /**
+     * Backward of one step. Accumulates parameter gradients (except those of W_f and b, which
+     * {@link #backwardKeys} adds once from the summed dFA) and adds to dF [B, L, F] and dFA [B, L, A].
+     * The step's tq is consumed.
+     * @param dContext [B, F]; dAlphaExtra [B, L] gradient reaching alpha directly (penalty) or null
+     */
+    public static StepGrad backward(Params p, Params g, Step st, INDArray f, INDArray dContext,
+                                    INDArray dAlphaExtra, INDArray mask, INDArray dF, INDArray dFA) {
+        long bSize = f.size(0), regions = f.size(1), featDim = f.size(2), attDim = p.wF.size(1);
+        StepGrad out = new StepGrad();
+        INDArray dRaw = dContext;                                            // [B, F]
+        if (p.gated()) {
+            INDArray dBeta = dContext.mul(st.contextRaw).sum(true, 1);      // [B, 1]
+            dRaw = dContext.mulColumnVector(st.beta);                        // [B, F]
+            INDArray dBetaPre = dBeta.muli(Ops.sigmoidDerivFromOutput(st.beta)); // [B, 1]
+            Ops.gemmAcc(st.h, dBetaPre, g.wBeta, true, false);               // [H, 1]
+            g.bBeta.addi(dBetaPre.sum(0).reshape(g.bBeta.shape()));          // [1]
+            out.dH = dBetaPre.mmul(p.wBeta.transpose());                     // [B, H]
+        }
+        // context = sum_i alpha_i f_i
+        INDArray dAlpha = Nd4j.matmul(f, dRaw.reshape('c', bSize, featDim, 1)) // [B, L, 1]
+                .reshape('c', bSize, regions);                               // [B, L]
+        if (dAlphaExtra != null) {
+            dAlpha.addi(dAlphaExtra);                                        // [B, L]
+        }
+        dF.addi(Nd4j.matmul(st.alpha.reshape('c', bSize, regions, 1),
+                dRaw.reshape('c', bSize, 1, featDim)));                      // [B, L, F]
+        if (mask != null) {
+            dAlpha.muli(mask);                                               // [B, L]
+        }
+        // softmax backward: dScore = alpha * (dAlpha - sum_j alpha_j dAlpha_j)
+        INDArray dot = dAlpha.mul(st.alpha).sum(true, 1);                   // [B, 1]
+        INDArray dScore = dAlpha.subiColumnVector(dot).muli(st.alpha);      // [B, L]
+        INDArray dScoreCol = dScore.reshape('c', bSize * regions, 1);       // [B*L, 1]
+        INDArray tq2 = st.tq.reshape('c', bSize * regions, attDim);         // [B*L, A]
+        Ops.gemmAcc(tq2, dScoreCol, g.v, true, false);                       // [A, 1]
+        INDArray dPre = dScoreCol.mmul(p.v.transpose());                    // [B*L, A]
+        dPre.muli(tq2.muli(tq2).rsubi(1.0));                                // [B*L, A] tanh'
+        st.tq = null;
+        INDArray dPre3 = dPre.reshape('c', bSize, regions, attDim);         // [B, L, A]
+        dFA.addi(dPre3);                                                     // [B, L, A]
+        INDArray dSA = dPre3.sum(1);                                         // [B, A]
+        Ops.gemmAcc(st.s, dSA, g.wS, true, false);                           // [S, A]
+        out.dS = dSA.mmul(p.wS.transpose());                                 // [B, S]
+        return out;
+    }
+
+    /** Gradients through the keys: W_f, b and dF from the summed dFA [B, L, A]. */
+    public static void backwardKeys(Params p, Params g, INDArray f, INDArray dFA, INDArray dF) {
+        long bSize = f.size(0), regions = f.size(1), featDim = f.size(2), attDim = p.wF.size(1);
+        INDArray f2 = f.reshape('c', bSize * regions, featDim);             // [B*L, F]
+        INDArray dFA2 = dFA.reshape('c', bSize * regions, attDim);          // [B*L, A]
+        Ops.gemmAcc(f2, dFA2, g.wF, true, false);                            // [F, A]
+        g.b.addi(dFA2.sum(0).reshape(g.b.shape()));                          // [A]
+        dF.addi(dFA2.mmul(p.wF.transpose()).reshape('c', bSize, regions, featDim)); // [B, L, F]
+    }
+}

@@ -1,0 +1,124 @@
+package io.caption4j.layers.math;
+
+import io.caption4j.layers.CellType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One step of an LSTM or GRU cell, written once for the cell layers and the decoder.
+ * The input part of the gates, {@code gx = x W_x + b} [B, G*H], is computed by the caller so that the
+ * decoder can compute the embedding part for all steps in one matrix product.
+ * <pre>
+ * LSTM (i, f, g, o): z = gx + h W_h; c' = f*c + i*g; h' = o*tanh(c')
+ * GRU  (r, z, n):    gh = h W_h + b_h; r = s(gx_r + gh_r); z = s(gx_z + gh_z);
+ *                    n = tanh(gx_n + r*gh_n); h' = (1-z)*n + z*h
+ * </pre>
+ */
+public final class CellMath {
+    private CellMath() {
+    }
+
+    /** What one step keeps for its backward pass. */
+    public static final class Step {
+        public INDArray hPrev;  // [B, H]
+        public INDArray cPrev;  // [B, H] (LSTM)
+        public INDArray act;    // [B, G*H] activated gates
+        public INDArray ghN;    // [B, H] (GRU) h W_hn + b_hn
+        public INDArray tanhC;  // [B, H] (LSTM) tanh(c')
+        public INDArray h;      // [B, H]
+        public INDArray c;      // [B, H] (LSTM), null for GRU
+    }
+
+    /** Gradients of one step. */
+    public static final class StepGrad {
+        public INDArray dGx;   // [B, G*H] gradient of gx
+        public INDArray dHPrev; // [B, H]
+        public INDArray dCPrev; // [B, H] (LSTM)
+    }
+
+    private static INDArray block(INDArray x, int k, long hidden) {
+        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(k * hidden, (k + 1) * hidden));
+    }
+
+    /**
+     * @param gx [B, G*H] input part of the gates including b; wH [H, G*H]; bH [G*H] (GRU) or null
+     */
+    public static Step forward(CellType type, INDArray gx, INDArray hPrev, INDArray cPrev, INDArray wH, INDArray bH) {
+        long hidden = wH.size(0);
+        Step st = new Step();
+        st.hPrev = hPrev;
+        st.cPrev = cPrev;
+        if (type == CellType.LSTM) {
+            INDArray z = hPrev.mmul(wH).addi(gx);                       // [B, 4H]
+            Ops.sigmoidInPlace(block(z, 0, hidden));                    // i
+            Ops.sigmoidInPlace(block(z, 1, hidden));                    // f
+            Ops.tanhInPlace(block(z, 2, hidden));                       // g
+            Ops.sigmoidInPlace(block(z, 3, hidden));                    // o
+            st.act = z;
+            st.c = block(z, 1, hidden).mul(cPrev)                       // [B, H]
+                    .addi(block(z, 0, hidden).mul(block(z, 2, hidden)));
+            st.tanhC = Ops.tanhInPlace(st.c.dup());                     // [B, H]
+            st.h = block(z, 3, hidden).mul(st.tanhC);                   // [B, H]
+        } else {
+            INDArray gh = Ops.addRow(hPrev.mmul(wH), bH);               // [B, 3H]
+            INDArray a = gx.dup();                                      // [B, 3H]
+            block(a, 0, hidden).addi(block(gh, 0, hidden));
+            block(a, 1, hidden).addi(block(gh, 1, hidden));
+            Ops.sigmoidInPlace(block(a, 0, hidden));                    // r
+            Ops.sigmoidInPlace(block(a, 1, hidden));                    // z
+            st.ghN = block(gh, 2, hidden).dup();                        // [B, H]
+            INDArray n = block(a, 2, hidden);
+            n.addi(block(a, 0, hidden).mul(st.ghN));
+            Ops.tanhInPlace(n);                                         // n
+            st.act = a;
+            INDArray zg = block(a, 1, hidden);
+            st.h = hPrev.sub(n).muli(zg).addi(n);                       // [B, H] (1-z)*n + z*h
+        }
+        return st;
+    }
+
+    /**
+     * Backward of one step; accumulates into dWH and dBH (GRU) views.
+     * @param dH [B, H] total gradient of h'; dC [B, H] gradient of c' from the next step (LSTM) or null
+     */
+    public static StepGrad backward(CellType type, Step st, INDArray dH, INDArray dC, INDArray wH,
+                                    INDArray dWH, INDArray dBH) {
+        long hidden = wH.size(0);
+        StepGrad g = new StepGrad();
+        INDArray a = st.act;
+        if (type == CellType.LSTM) {
+            INDArray i = block(a, 0, hidden), f = block(a, 1, hidden), gg = block(a, 2, hidden), o = block(a, 3, hidden);
+            INDArray dZ = a.ulike();                                    // [B, 4H]
+            INDArray dCt = dH.mul(o).muli(Ops.tanhDerivFromOutput(st.tanhC)); // [B, H]
+            if (dC != null) {
+                dCt.addi(dC);
+            }
+            block(dZ, 0, hidden).assign(dCt.mul(gg).muli(Ops.sigmoidDerivFromOutput(i)));
+            block(dZ, 1, hidden).assign(dCt.mul(st.cPrev).muli(Ops.sigmoidDerivFromOutput(f)));
+            block(dZ, 2, hidden).assign(dCt.mul(i).muli(Ops.tanhDerivFromOutput(gg)));
+            block(dZ, 3, hidden).assign(dH.mul(st.tanhC).muli(Ops.sigmoidDerivFromOutput(o)));
+            g.dCPrev = dCt.muli(f);                                     // [B, H]
+            Ops.gemmAcc(st.hPrev, dZ, dWH, true, false);                // [H, 4H]
+            g.dHPrev = dZ.mmul(wH.transpose());                         // [B, H]
+            g.dGx = dZ;
+        } else {
+            INDArray r = block(a, 0, hidden), z = block(a, 1, hidden), n = block(a, 2, hidden);
+            INDArray dN = dH.mul(z.rsub(1.0));                          // [B, H]
+            INDArray dZg = dH.mul(st.hPrev.sub(n));                     // [B, H]
+            INDArray dNPre = dN.muli(Ops.tanhDerivFromOutput(n));       // [B, H]
+            INDArray dR = dNPre.mul(st.ghN).muli(Ops.sigmoidDerivFromOutput(r)); // [B, H]
+            INDArray dZPre = dZg.muli(Ops.sigmoidDerivFromOutput(z));   // [B, H]
+            INDArray dGx = a.ulike();                                   // [B, 3H]
+            block(dGx, 0, hidden).assign(dR);
+            block(dGx, 1, hidden).assign(dZPre);
+            block(dGx, 2, hidden).assign(dNPre);
+            INDArray dGh = dGx.dup();                                   // [B, 3H]
+            block(dGh, 2, hidden).muli(r);
+            Ops.gemmAcc(st.hPrev, dGh, dWH, true, false);               // [H, 3H]
+            dBH.addi(dGh.sum(0).reshape(dBH.shape()));                  // [3H]
+            g.dHPrev = dGh.mmul(wH.transpose()).addi(dH.mul(z));        // [B, H]
+            g.dGx = dGx;
+        }
+        return g;
+    }
+}

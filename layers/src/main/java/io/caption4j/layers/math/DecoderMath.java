@@ -1,0 +1,265 @@
+package io.caption4j.layers.math;
+
+import io.caption4j.layers.AttentionState;
+import io.caption4j.layers.CellType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.Map;
+
+import static io.caption4j.layers.ParamKeys.*;
+
+/**
+ * The Show, Attend and Tell decoder maths: initial state, one step, output head, the teacher-forced
+ * pass and its backward pass. {@code DecoderStep} (inference) and the {@code AttentionDecoder} layer
+ * (training) both call {@link #step}, so they compute the same numbers.
+ * <p>Shapes: B batch, L regions, F feature (encoder) size, P pooled size, E embedding size, H hidden,
+ * A attention size, D output dense size, V vocabulary, T steps, S attention state size (H or 2H).
+ */
+public final class DecoderMath {
+    private final CellType cell;
+    private final AttentionState attState;
+    private final Map<String, INDArray> p;
+    private final AttentionMath.Params att;
+    private final long featDim;
+
+    public DecoderMath(CellType cell, AttentionState attState, Map<String, INDArray> params) {
+        this.cell = cell;
+        this.attState = attState;
+        this.p = params;
+        this.att = attentionParams(params);
+        this.featDim = params.get(ATT_W_F).size(0);
+    }
+
+    /** The attention parameter views of a decoder parameter (or gradient) table. */
+    public static AttentionMath.Params attentionParams(Map<String, INDArray> t) {
+        return new AttentionMath.Params(t.get(ATT_W_F), t.get(ATT_W_S), t.get(ATT_B), t.get(ATT_V),
+                t.get(ATT_W_BETA), t.get(ATT_B_BETA));
+    }
+
+    /** Recurrent state of a batch of captions. */
+    public static final class State {
+        public INDArray h; // [B, H]
+        public INDArray c; // [B, H] (LSTM), null for GRU
+
+        public State(INDArray h, INDArray c) {
+            this.h = h;
+            this.c = c;
+        }
+    }
+
+    /** Everything one step keeps for its backward pass. */
+    public static final class StepCache {
+        public AttentionMath.Step att;
+        public CellMath.Step cell;
+    }
+
+    /** The initial state h0 = relu(pooled W_h + b_h), c0 = relu(pooled W_c + b_c). pooled [B, P]. */
+    public State initialState(INDArray pooled) {
+        INDArray h0 = Transforms.relu(Ops.addRow(pooled.mmul(p.get(INIT_W_H)), p.get(INIT_B_H)), false); // [B, H]
+        INDArray c0 = null;
+        if (cell == CellType.LSTM) {
+            c0 = Transforms.relu(Ops.addRow(pooled.mmul(p.get(INIT_W_C)), p.get(INIT_B_C)), false);    // [B, H]
+        }
+        return new State(h0, c0);
+    }
+
+    /** Attention keys for features [B, L, F] -> [B, L, A]. */
+    public INDArray keys(INDArray features) {
+        return AttentionMath.projectKeys(att, features);
+    }
+
+    /** Embedding part of the gates, emb W_x[F:, :] + b: [N, E] -> [N, G*H]. */
+    public INDArray embeddingGates(INDArray emb) {
+        INDArray wxEmb = p.get(CELL_W_X).get(NDArrayIndex.interval(featDim, p.get(CELL_W_X).size(0)), NDArrayIndex.all()); // [E, G*H]
+        return Ops.addRow(emb.mmul(wxEmb), p.get(CELL_B)); // [N, G*H]
+    }
+
+    private INDArray wxContext() {
+        return p.get(CELL_W_X).get(NDArrayIndex.interval(0, featDim), NDArrayIndex.all()); // [F, G*H]
+    }
+
+    private INDArray attentionInput(State s) {
+        return attState == AttentionState.H_AND_C ? Nd4j.hstack(s.h, s.c) : s.h; // [B, S]
+    }
+
+    /**
+     * One decoder step: attention on the previous state, then [context; embedding] into the cell.
+     * @param gxEmb embedding part of the gates [B, G*H] from {@link #embeddingGates}
+     * @return the cache; the new state is {@code cache.cell.h}, {@code cache.cell.c}
+     */
+    public StepCache step(INDArray features, INDArray keys, INDArray regionMask, State s, INDArray gxEmb) {
+        StepCache sc = new StepCache();
+        sc.att = AttentionMath.forward(att, features, keys, attentionInput(s), s.h, regionMask);
+        INDArray gx = sc.att.context.mmul(wxContext()).addi(gxEmb);                     // [B, G*H]
+        sc.cell = CellMath.forward(cell, gx, s.h, s.c, p.get(CELL_W_H), p.get(CELL_B_H));
+        return sc;
+    }
+
+    /** The output head: relu(h W_1 + b_1) W + b. Returns {z1 [N, D], logits [N, V]}. */
+    public INDArray[] output(INDArray h) {
+        INDArray z1 = Transforms.relu(Ops.addRow(h.mmul(p.get(OUT_W_1)), p.get(OUT_B_1)), false); // [N, D]
+        INDArray logits = Ops.addRow(z1.mmul(p.get(OUT_W)), p.get(OUT_B));                     // [N, V]
+        return new INDArray[]{z1, logits};
+    }
+
+    /** Cache of a teacher-forced pass. */
+    public static final class Forward {
+        public INDArray features, pooled, keys, regionMask, tokenMask; // inputs
+        public INDArray embTime;   // [T*B, E] embeddings, time-major
+        public State init;
+        public StepCache[] steps;
+        public INDArray hAll;      // [T*B, H] time-major
+        public INDArray z1;        // [T*B, D]
+        public INDArray logits;    // [B, V, T]
+        public INDArray alphas;    // [B, T, L]
+        public INDArray coverage;  // [B, L] sum over unmasked steps of alpha
+    }
+
+    /**
+     * Teacher-forced pass.
+     * @param features [B, L, F]; pooled [B, P]; emb [B, E, T]; tokenMask [B, T] or null; regionMask [B, L] or null
+     */
+    public Forward forward(INDArray features, INDArray pooled, INDArray emb, INDArray tokenMask, INDArray regionMask) {
+        long bSize = emb.size(0), embDim = emb.size(1), steps = emb.size(2), regions = features.size(1);
+        Forward fw = new Forward();
+        fw.features = features;
+        fw.pooled = pooled;
+        fw.regionMask = regionMask;
+        fw.tokenMask = tokenMask;
+        fw.keys = keys(features);                                                        // [B, L, A]
+        fw.embTime = emb.permute(2, 0, 1).dup('c').reshape('c', steps * bSize, embDim);  // [T*B, E]
+        INDArray gxEmbAll = embeddingGates(fw.embTime);                                  // [T*B, G*H]
+        fw.init = initialState(pooled);
+        State s = fw.init;
+        fw.steps = new StepCache[(int) steps];
+        long hidden = p.get(CELL_W_H).size(0);
+        fw.hAll = Nd4j.create(emb.dataType(), steps * bSize, hidden);                    // [T*B, H]
+        fw.alphas = Nd4j.create(emb.dataType(), bSize, steps, regions);                  // [B, T, L]
+        for (int t = 0; t < steps; t++) {
+            INDArray gxEmb = gxEmbAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()); // [B, G*H]
+            StepCache sc = step(features, fw.keys, regionMask, s, gxEmb);
+            fw.steps[t] = sc;
+            fw.hAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()).assign(sc.cell.h);
+            fw.alphas.get(NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()).assign(sc.att.alpha);
+            s = new State(sc.cell.h, sc.cell.c);
+        }
+        INDArray[] out = output(fw.hAll);
+        fw.z1 = out[0];                                                                  // [T*B, D]
+        long vocab = out[1].size(1);
+        fw.logits = out[1].reshape('c', steps, bSize, vocab).permute(1, 2, 0).dup('c'); // [B, V, T]
+        if (tokenMask == null) {
+            fw.coverage = fw.alphas.sum(1);                                              // [B, L]
+        } else {
+            INDArray m = tokenMask.castTo(fw.alphas.dataType()).reshape('c', bSize, 1, steps); // [B, 1, T]
+            fw.coverage = Nd4j.matmul(m, fw.alphas).reshape('c', bSize, regions);        // [B, L]
+        }
+        return fw;
+    }
+
+    /** Doubly stochastic attention penalty lambda/B * sum_b sum_i (1 - sum_t alpha_bti)^2. */
+    public static double penalty(Forward fw, double lambda) {
+        if (lambda == 0.0) {
+            return 0.0;
+        }
+        INDArray gap = fw.coverage.rsub(1.0);                                            // [B, L]
+        return lambda * gap.mul(gap).sumNumber().doubleValue() / fw.coverage.size(0);
+    }
+
+    /** Gradients of the decoder inputs. */
+    public static final class InputGrads {
+        public INDArray dFeatures; // [B, L, F]
+        public INDArray dPooled;   // [B, P]
+        public INDArray dEmb;      // [B, E, T]
+    }
+
+    /**
+     * Backward of the teacher-forced pass. Parameter gradients go into {@code g} (views, zeroed here).
+     * @param dLogits [B, V, T]; lambda attention penalty weight (0 for none)
+     */
+    public InputGrads backward(Forward fw, INDArray dLogits, double lambda, Map<String, INDArray> g) {
+        for (INDArray v : g.values()) {
+            v.assign(0);
+        }
+        AttentionMath.Params gAtt = attentionParams(g);
+        INDArray features = fw.features;
+        long bSize = dLogits.size(0), vocab = dLogits.size(1), steps = dLogits.size(2);
+        long regions = features.size(1), hidden = p.get(CELL_W_H).size(0);
+        INDArray dLog = dLogits.permute(2, 0, 1).dup('c').reshape('c', steps * bSize, vocab); // [T*B, V]
+        // output head
+        Ops.gemmAcc(fw.z1, dLog, g.get(OUT_W), true, false);                             // [D, V]
+        g.get(OUT_B).addi(dLog.sum(0).reshape(g.get(OUT_B).shape()));                    // [V]
+        INDArray dZ1 = dLog.mmul(p.get(OUT_W).transpose());                              // [T*B, D]
+        dZ1.muli(fw.z1.gt(0.0).castTo(dZ1.dataType()));                                 // relu'
+        Ops.gemmAcc(fw.hAll, dZ1, g.get(OUT_W_1), true, false);                          // [H, D]
+        g.get(OUT_B_1).addi(dZ1.sum(0).reshape(g.get(OUT_B_1).shape()));                 // [D]
+        INDArray dHAll = dZ1.mmul(p.get(OUT_W_1).transpose());                           // [T*B, H]
+
+        INDArray dAlphaPen = null;
+        if (lambda != 0.0) {
+            // DL4J's convention: gradients are summed over the batch and its updater divides by B
+            dAlphaPen = fw.coverage.rsub(1.0).muli(-2.0 * lambda);                       // [B, L]
+        }
+        INDArray dF = Nd4j.create(features.dataType(), features.shape());                // [B, L, F]
+        INDArray dFA = Nd4j.create(features.dataType(), fw.keys.shape());                // [B, L, A]
+        INDArray dGxAll = Nd4j.create(dLog.dataType(), steps * bSize, p.get(CELL_W_X).size(1)); // [T*B, G*H]
+        INDArray ctxAll = Nd4j.create(dLog.dataType(), steps * bSize, featDim);          // [T*B, F]
+        INDArray wxCtx = wxContext();
+        INDArray dH = Nd4j.create(dLog.dataType(), bSize, hidden);                       // [B, H]
+        INDArray dC = cell == CellType.LSTM ? Nd4j.create(dLog.dataType(), bSize, hidden) : null;
+        for (int t = (int) steps - 1; t >= 0; t--) {
+            StepCache sc = fw.steps[t];
+            dH.addi(dHAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()));
+            CellMath.StepGrad cg = CellMath.backward(cell, sc.cell, dH, dC, p.get(CELL_W_H), g.get(CELL_W_H), g.get(CELL_B_H));
+            dGxAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()).assign(cg.dGx);
+            INDArray dCtx = cg.dGx.mmul(wxCtx.transpose());                              // [B, F]
+            ctxAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()).assign(sc.att.context);
+            INDArray dAlphaExtra = null;
+            if (dAlphaPen != null) {
+                dAlphaExtra = fw.tokenMask == null ? dAlphaPen
+                        : dAlphaPen.mulColumnVector(fw.tokenMask.get(NDArrayIndex.all(), NDArrayIndex.point(t))
+                            .reshape(bSize, 1).castTo(dAlphaPen.dataType()));             // [B, L]
+            }
+            AttentionMath.StepGrad ag = AttentionMath.backward(att, gAtt, sc.att, features, dCtx, dAlphaExtra,
+                    fw.regionMask, dF, dFA);
+            dH = cg.dHPrev;
+            dC = cg.dCPrev;
+            if (attState == AttentionState.H_AND_C) {
+                dH.addi(ag.dS.get(NDArrayIndex.all(), NDArrayIndex.interval(0, hidden)));
+                dC.addi(ag.dS.get(NDArrayIndex.all(), NDArrayIndex.interval(hidden, 2 * hidden)));
+            } else {
+                dH.addi(ag.dS);
+            }
+            if (ag.dH != null) {
+                dH.addi(ag.dH);
+            }
+            fw.steps[t] = null;
+        }
+        // input weights, batched over time
+        INDArray gWx = g.get(CELL_W_X);
+        Ops.gemmAcc(ctxAll, dGxAll, gWx.get(NDArrayIndex.interval(0, featDim), NDArrayIndex.all()), true, false);
+        Ops.gemmAcc(fw.embTime, dGxAll, gWx.get(NDArrayIndex.interval(featDim, gWx.size(0)), NDArrayIndex.all()), true, false);
+        g.get(CELL_B).addi(dGxAll.sum(0).reshape(g.get(CELL_B).shape()));               // [G*H]
+        INDArray wxEmb = p.get(CELL_W_X).get(NDArrayIndex.interval(featDim, p.get(CELL_W_X).size(0)), NDArrayIndex.all());
+        INDArray dEmbTime = dGxAll.mmul(wxEmb.transpose());                              // [T*B, E]
+        AttentionMath.backwardKeys(att, gAtt, features, dFA, dF);
+        // initial state
+        InputGrads ig = new InputGrads();
+        INDArray dH0Pre = dH.muli(fw.init.h.gt(0.0).castTo(dH.dataType()));              // [B, H]
+        Ops.gemmAcc(fw.pooled, dH0Pre, g.get(INIT_W_H), true, false);                    // [P, H]
+        g.get(INIT_B_H).addi(dH0Pre.sum(0).reshape(g.get(INIT_B_H).shape()));
+        ig.dPooled = dH0Pre.mmul(p.get(INIT_W_H).transpose());                           // [B, P]
+        if (cell == CellType.LSTM) {
+            INDArray dC0Pre = dC.muli(fw.init.c.gt(0.0).castTo(dC.dataType()));          // [B, H]
+            Ops.gemmAcc(fw.pooled, dC0Pre, g.get(INIT_W_C), true, false);                // [P, H]
+            g.get(INIT_B_C).addi(dC0Pre.sum(0).reshape(g.get(INIT_B_C).shape()));
+            ig.dPooled.addi(dC0Pre.mmul(p.get(INIT_W_C).transpose()));
+        }
+        long embDim = fw.embTime.size(1);
+        ig.dEmb = dEmbTime.reshape('c', steps, bSize, embDim).permute(1, 2, 0).dup('c'); // [B, E, T]
+        ig.dFeatures = dF;
+        return ig;
+    }
+}

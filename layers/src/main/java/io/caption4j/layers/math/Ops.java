@@ -1,0 +1,65 @@
+package io.caption4j.layers.math;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** Small ND4J helpers used by the hand-written forward and backward passes. */
+public final class Ops {
+    private Ops() {
+    }
+
+    /** c += a^T b (or a b when transA is false): gradient accumulation into a parameter view. */
+    public static void gemmAcc(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+        Nd4j.gemm(a, b, c, transA, transB, 1.0, 1.0);
+    }
+
+    /** a b into a new array. */
+    public static INDArray mm(INDArray a, INDArray b) {
+        return a.mmul(b);
+    }
+
+    /** x [rows, n] += row [n] (bias add, in place). */
+    public static INDArray addRow(INDArray x, INDArray row) {
+        return x.addiRowVector(row.reshape(1, row.length()));
+    }
+
+    /** out[b, i, :] = x[b, i, :] + y[b, :]: broadcast over the middle dimension. */
+    public static INDArray addMiddle(INDArray x, INDArray y, INDArray out) {
+        Nd4j.getExecutioner().exec(new BroadcastAddOp(x, y, out, 0, 2));
+        return out;
+    }
+
+    /** out[b, i, :] = x[b, i, :] * y[b, i] : broadcast over the last dimension. */
+    public static INDArray mulLast(INDArray x, INDArray y, INDArray out) {
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(x, y, out, 0, 1));
+        return out;
+    }
+
+    /** Softmax over dimension 1 of a [rows, n] array, in place. */
+    public static INDArray softmaxRowsInPlace(INDArray x) {
+        Nd4j.exec(new SoftMax(x, x, 1));
+        return x;
+    }
+
+    public static INDArray sigmoidInPlace(INDArray x) {
+        return Transforms.sigmoid(x, false);
+    }
+
+    public static INDArray tanhInPlace(INDArray x) {
+        return Transforms.tanh(x, false);
+    }
+
+    /** y * (1 - y): sigmoid derivative from its output, new array. */
+    public static INDArray sigmoidDerivFromOutput(INDArray y) {
+        return y.rsub(1.0).muli(y);
+    }
+
+    /** 1 - y^2: tanh derivative from its output, new array. */
+    public static INDArray tanhDerivFromOutput(INDArray y) {
+        return y.mul(y).rsubi(1.0);
+    }
+}
