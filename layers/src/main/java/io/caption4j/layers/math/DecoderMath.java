@@ -73,12 +73,12 @@ public final class DecoderMath {
 
     /** Embedding part of the gates, emb W_x[F:, :] + b: [N, E] -> [N, G*H]. */
     public INDArray embeddingGates(INDArray emb) {
-        INDArray wxEmb = p.get(CELL_W_X).get(NDArrayIndex.interval(featDim, p.get(CELL_W_X).size(0)), NDArrayIndex.all()); // [E, G*H]
+        INDArray wxEmb = Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0)); // [E, G*H]
         return Ops.addRow(emb.mmul(wxEmb), p.get(CELL_B)); // [N, G*H]
     }
 
     private INDArray wxContext() {
-        return p.get(CELL_W_X).get(NDArrayIndex.interval(0, featDim), NDArrayIndex.all()); // [F, G*H]
+        return Ops.rows(p.get(CELL_W_X), 0, featDim); // [F, G*H]
     }
 
     private INDArray attentionInput(State s) {
@@ -239,10 +239,10 @@ public final class DecoderMath {
         }
         // input weights, batched over time
         INDArray gWx = g.get(CELL_W_X);
-        Ops.gemmAcc(ctxAll, dGxAll, gWx.get(NDArrayIndex.interval(0, featDim), NDArrayIndex.all()), true, false);
-        Ops.gemmAcc(fw.embTime, dGxAll, gWx.get(NDArrayIndex.interval(featDim, gWx.size(0)), NDArrayIndex.all()), true, false);
+        Ops.gemmAcc(ctxAll, dGxAll, Ops.rows(gWx, 0, featDim), true, false);
+        Ops.gemmAcc(fw.embTime, dGxAll, Ops.rows(gWx, featDim, gWx.size(0)), true, false);
         g.get(CELL_B).addi(dGxAll.sum(0).reshape(g.get(CELL_B).shape()));               // [G*H]
-        INDArray wxEmb = p.get(CELL_W_X).get(NDArrayIndex.interval(featDim, p.get(CELL_W_X).size(0)), NDArrayIndex.all());
+        INDArray wxEmb = Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0));
         INDArray dEmbTime = dGxAll.mmul(wxEmb.transpose());                              // [T*B, E]
         AttentionMath.backwardKeys(att, gAtt, features, dFA, dF);
         // initial state

@@ -17,6 +17,16 @@ public final class Ops {
         Nd4j.gemm(a, b, c, transA, transB, 1.0, 1.0);
     }
 
+    /**
+     * Rows [from, to) of a c-ordered matrix as a contiguous view. (NDArrayIndex row intervals on parameter views
+     * sometimes return an empty array in ND4J 1.0.0-M2.1; a flat slice does not.)
+     */
+    public static INDArray rows(INDArray m, long from, long to) {
+        long cols = m.size(1);
+        return m.reshape('c', new long[]{m.length()}).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from * cols, to * cols))
+                .reshape('c', new long[]{to - from, cols});
+    }
+
     /** a b into a new array. */
     public static INDArray mm(INDArray a, INDArray b) {
         return a.mmul(b);

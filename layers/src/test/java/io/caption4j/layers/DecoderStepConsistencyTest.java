@@ -1,0 +1,41 @@
+package io.caption4j.layers;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+
+/** Streaming inference gives the same logits and attention as the teacher-forced pass over the same tokens. */
+class DecoderStepConsistencyTest {
+
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void stepsEqualTeacherForcedPass(CellType cell) {
+        int b = 3, l = 9, t = 7, v = 50;
+        Nd4j.getRandom().setSeed(11);
+        CaptionGraph net = CaptionNetwork.builder().featureSize(32).pooledSize(24).projectionSize(16).embeddingSize(8)
+                .hiddenSize(12).attentionSize(10).outputHiddenSize(14).vocabularySize(v).cellType(cell)
+                .gated(true).dataType(DataType.FLOAT).build();
+        INDArray feats = Nd4j.rand(DataType.FLOAT, b, l, 32);
+        INDArray pooled = Nd4j.rand(DataType.FLOAT, b, 24);
+        INDArray tokens = Nd4j.rand(DataType.FLOAT, b, t).muli(v).castTo(DataType.INT32).castTo(DataType.FLOAT);
+        INDArray regionMask = Nd4j.ones(DataType.FLOAT, b, l);
+        regionMask.putScalar(1, l - 1, 0);
+        net.setLayerMaskArrays(new INDArray[]{regionMask, null, null}, null);
+        INDArray logits = net.feedForward(new INDArray[]{feats, pooled, tokens}, false).get(CaptionNetwork.DECODER); // [B, V, T]
+        INDArray alphas = ((AttentionDecoder.AttentionDecoderVertex) net.getVertex(CaptionNetwork.DECODER)).lastAlphas();
+
+        DecoderStep step = DecoderStep.of(net);
+        DecoderStep.State s = step.start(feats, pooled, regionMask);
+        for (int i = 0; i < t; i++) {
+            DecoderStep.Output o = step.step(s, tokens.get(all(), point(i)).toIntVector());
+            Fixtures.assertClose(logits.get(all(), all(), point(i)), o.logits, 1e-5, 1e-6, "logits at step " + i);
+            Fixtures.assertClose(alphas.get(all(), point(i), all()), o.alpha, 1e-5, 1e-6, "alpha at step " + i);
+            s = o.state;
+        }
+    }
+}

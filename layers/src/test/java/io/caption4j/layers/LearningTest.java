@@ -1,0 +1,72 @@
+package io.caption4j.layers;
+
+import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.point;
+
+/** The network memorises 8 random feature maps with 8 short captions (fit() with Adam and a DL4J listener). */
+class LearningTest {
+
+    @ParameterizedTest
+    @EnumSource(CellType.class)
+    void overfitsEightCaptions(CellType cell) {
+        int n = 8, regions = 16, feat = 32, vocab = 20, steps = 6;
+        Nd4j.getRandom().setSeed(5);
+        CaptionGraph net = CaptionNetwork.builder().featureSize(feat).pooledSize(feat).projectionSize(32)
+                .embeddingSize(16).hiddenSize(32).attentionSize(32).outputHiddenSize(32).vocabularySize(vocab)
+                .cellType(cell).attentionPenalty(0.01).updater(new Adam(1e-2)).seed(5).build();
+        net.setListeners(new ScoreIterationListener(100));
+        INDArray feats = Nd4j.rand(DataType.FLOAT, n, regions, feat);
+        INDArray pooled = feats.mean(1);
+        // captions: <start>=0, words, <end>=1, then padding masked out
+        INDArray input = Nd4j.zeros(DataType.FLOAT, n, steps);
+        INDArray target = Nd4j.zeros(DataType.FLOAT, n, 1, steps);
+        INDArray mask = Nd4j.zeros(DataType.FLOAT, n, steps);
+        for (int i = 0; i < n; i++) {
+            int len = 3 + i % 3;
+            for (int t = 0; t <= len; t++) {
+                int word = t == len ? 1 : 2 + (i * 5 + t * 3) % (vocab - 2);
+                target.putScalar(i, 0, t, word);
+                if (t + 1 < steps) {
+                    input.putScalar(i, t + 1, word);
+                }
+                mask.putScalar(i, t, 1);
+            }
+        }
+        MultiDataSet data = new MultiDataSet(new INDArray[]{feats, pooled, input}, new INDArray[]{target},
+                new INDArray[]{null, null, mask}, new INDArray[]{mask});
+        long start = System.nanoTime();
+        double first = net.score(data);
+        for (int i = 0; i < 300; i++) {
+            net.fit(data);
+        }
+        double last = net.score(data);
+        assertTrue(last < 0.05 * first && last < 0.3, "loss " + first + " -> " + last);
+
+        // greedy decoding from <start> reproduces every caption
+        DecoderStep step = DecoderStep.of(net);
+        DecoderStep.State s = step.start(feats, pooled, null);
+        int[] tokens = new int[n];
+        for (int t = 0; t < steps; t++) {
+            DecoderStep.Output o = step.step(s, tokens);
+            tokens = o.logits.argMax(1).toIntVector();
+            for (int i = 0; i < n; i++) {
+                if (mask.getDouble(i, t) > 0) {
+                    assertEquals(target.getInt(i, 0, t), tokens[i], "caption " + i + " word " + t);
+                }
+            }
+            s = o.state;
+        }
+        assertTrue(System.nanoTime() - start < 120_000_000_000L, "learning took too long");
+    }
+}

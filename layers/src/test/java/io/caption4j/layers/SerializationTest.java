@@ -1,0 +1,101 @@
+package io.caption4j.layers;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** JSON configuration round trips and save/load round trips with identical outputs. */
+class SerializationTest {
+
+    static <T> T roundTrip(Object o, Class<T> type) throws Exception {
+        String json = NeuralNetConfiguration.mapper().writeValueAsString(o);
+        return NeuralNetConfiguration.mapper().readValue(json, type);
+    }
+
+    @Test
+    void vertexConfigsRoundTripThroughJson() throws Exception {
+        GraphVertex[] vertices = {
+                AttentionDecoder.builder().featureSize(8).pooledSize(6).embeddingSize(5).hiddenSize(4).attentionSize(3)
+                        .outputHiddenSize(7).vocabularySize(11).cellType(CellType.GRU).gated(true).attentionPenalty(0.25).build(),
+                AdditiveAttention.builder().featureSize(8).stateSize(6).hiddenSize(3).attentionSize(5).gated(true).build(),
+                new LstmCell(4, 6), new GruCell(5, 2)};
+        for (GraphVertex v : vertices) {
+            GraphVertex back = roundTrip(v, GraphVertex.class);
+            assertEquals(v, back, v.getClass().getSimpleName());
+            assertEquals(v.numParams(true), back.numParams(true));
+        }
+        assertNotEquals(new LstmCell(4, 6), new LstmCell(4, 7));
+        assertNotEquals(new LstmCell(4, 6), new GruCell(4, 6));
+    }
+
+    @Test
+    void layerConfigsRoundTripThroughJsonWithoutTheMatrix() throws Exception {
+        INDArray glove = Nd4j.rand(DataType.FLOAT, 20, 5);
+        CaptionEmbedding emb = CaptionEmbedding.builder().vocabularySize(20).embeddingSize(5)
+                .mode(EmbeddingMode.FROZEN).pretrained(glove).build();
+        String json = NeuralNetConfiguration.mapper().writeValueAsString(emb);
+        assertFalse(json.contains("pretrained"), "the matrix must not go into the JSON: " + json);
+        CaptionEmbedding back = (CaptionEmbedding) NeuralNetConfiguration.mapper().readValue(json, Layer.class);
+        assertEquals(emb, back);
+        assertNull(back.getPretrained());
+        FeatureProjection proj = FeatureProjection.builder().nIn(9).nOut(4).dropOut(0.8).build();
+        assertEquals(proj, roundTrip(proj, Layer.class));
+    }
+
+    @Test
+    void networkConfigurationRoundTripsThroughJson() {
+        ComputationGraphConfiguration conf = CaptionNetwork.builder().vocabularySize(100).embeddingSize(16)
+                .hiddenSize(8).attentionSize(8).projectionSize(8).outputHiddenSize(8).featureSize(12).pooledSize(12)
+                .attentionPenalty(1.0).build().getConfiguration();
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        assertEquals(conf.toJson(), back.toJson());
+        assertEquals(conf.getVertices(), back.getVertices());
+    }
+
+    @Test
+    void saveAndLoadGiveIdenticalOutputs(@TempDir Path dir) throws Exception {
+        CaptionGraph net = CaptionNetwork.builder().vocabularySize(30).embeddingSize(6).hiddenSize(8).attentionSize(5)
+                .projectionSize(7).outputHiddenSize(9).featureSize(10).pooledSize(4).cellType(CellType.LSTM).gated(true)
+                .attentionPenalty(0.5).updater(new Adam(1e-2)).build();
+        INDArray[] in = {Nd4j.rand(DataType.FLOAT, 2, 5, 10), Nd4j.rand(DataType.FLOAT, 2, 4),
+                Nd4j.createFromArray(new float[][]{{1, 2, 3}, {4, 5, 6}})};
+        INDArray labels = Nd4j.createFromArray(new float[][]{{2, 3, 4}, {5, 6, 7}}).reshape(2, 1, 3);
+        net.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[]{labels})); // non-trivial updater state
+        File file = dir.resolve("net.zip").toFile();
+        net.save(file);
+        CaptionGraph loaded = CaptionGraph.load(file);
+        assertEquals(net.params(), loaded.params());
+        assertEquals(net.getUpdater().getStateViewArray(), loaded.getUpdater().getStateViewArray());
+        assertEquals(net.outputSingle(in), loaded.outputSingle(in));
+        DecoderStep a = DecoderStep.of(net), b = DecoderStep.of(loaded);
+        assertEquals(a.step(a.start(in[0], in[1], null), new int[]{1, 2}).logits,
+                b.step(b.start(in[0], in[1], null), new int[]{1, 2}).logits);
+        // training continues identically
+        net.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[]{labels}));
+        loaded.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[]{labels}));
+        assertEquals(net.params(), loaded.params());
+    }
+
+    @Test
+    void loadingGarbageSaysWhatIsWrong(@TempDir Path dir) throws Exception {
+        File bad = dir.resolve("bad.zip").toFile();
+        Files.writeString(bad.toPath(), "not a model");
+        Exception e = assertThrows(Exception.class, () -> CaptionGraph.load(bad));
+        assertTrue(e.getMessage().contains("bad.zip"), e.getMessage());
+        Exception missing = assertThrows(java.io.FileNotFoundException.class, () -> CaptionGraph.load(dir.resolve("none.zip").toFile()));
+        assertTrue(missing.getMessage().contains("none.zip"));
+    }
+}
