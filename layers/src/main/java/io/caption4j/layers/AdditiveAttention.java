@@ -140,9 +140,9 @@ public class AdditiveAttention extends CaptionVertex {
             String s = "[batch, " + conf.stateSize + "]";
             Shapes.rank(in[1], 2, vertexName, "state", s);
             Shapes.check(in[1].size(1) == conf.stateSize && in[1].size(0) == in[0].size(0), vertexName, "state", s, in[1]);
-            lastFeatures = detached(in[0]);
-            INDArray state = detached(in[1]);
-            lastMask = detached(mask(m, 0));
+            lastFeatures = detached("features", in[0]);
+            INDArray state = detached("state", in[1]);
+            lastMask = detached("mask", mask(m, 0));
             AttentionMath.Params p = p(paramTable);
             lastKeys = AttentionMath.projectKeys(p, lastFeatures);                       // [B, L, A]
             INDArray h = state.get(NDArrayIndex.all(), NDArrayIndex.interval(0, conf.hiddenSize)); // [B, H]

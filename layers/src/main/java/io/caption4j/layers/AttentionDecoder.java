@@ -199,15 +199,16 @@ public class AttentionDecoder extends CaptionVertex {
         }
 
         private DecoderMath math() {
-            return new DecoderMath(conf.cellType, conf.attentionState, paramTable);
+            return new DecoderMath(conf.cellType, conf.attentionState, paramTable, scratch);
         }
 
         @Override
         protected INDArray forward(INDArray[] in, INDArray[] m, boolean training) {
             Shapes.checkDecoderInputs(conf, in[0], in[1], in[2], vertexName);
-            INDArray tokenMask = detached(mask(m, 2));
-            INDArray regionMask = detached(mask(m, 0));
-            last = math().forward(detached(in[0]), detached(in[1]), detached(in[2]), tokenMask, regionMask);
+            INDArray tokenMask = detached("tokenMask", mask(m, 2));
+            INDArray regionMask = detached("regionMask", mask(m, 0));
+            last = math().forward(detached("features", in[0]), detached("pooled", in[1]), detached("embeddings", in[2]),
+                    tokenMask, regionMask);
             return last.logits;
         }
 
@@ -216,7 +217,7 @@ public class AttentionDecoder extends CaptionVertex {
             if (last == null) {
                 throw new IllegalStateException("Vertex " + vertexName + ": backward before forward");
             }
-            DecoderMath.InputGrads g = math().backward(last, epsilon.dup('c'), conf.attentionPenalty, gradTable);
+            DecoderMath.InputGrads g = math().backward(last, epsilon, conf.attentionPenalty, gradTable);
             return new INDArray[]{g.dFeatures, g.dPooled, g.dEmb};
         }
 

@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.params.SameDiffParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import io.caption4j.layers.math.Scratch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,6 +31,8 @@ public abstract class CaptionGraphVertex extends BaseGraphVertex {
     protected INDArray gradientView;
     protected Map<String, INDArray> gradTable;
     protected INDArray[] masks;
+    /** Work arrays reused between passes (a vertex is used by one thread at a time, like every DL4J layer). */
+    protected final Scratch scratch = new Scratch();
 
     protected CaptionGraphVertex(CaptionVertex config, ComputationGraph graph, String name, int idx,
                                  INDArray paramsView, boolean initializeParams, DataType dataType) {
@@ -139,12 +142,11 @@ public abstract class CaptionGraphVertex extends BaseGraphVertex {
         return getClass().getSimpleName() + "(" + vertexName + ")";
     }
 
-    /** Copies an input to a detached, c-ordered array of the network's data type. */
-    protected INDArray detached(INDArray x) {
+    /** Copies an input into a reused, detached, c-ordered array of the network's data type. */
+    protected INDArray detached(String key, INDArray x) {
         if (x == null) {
             return null;
         }
-        INDArray d = x.dataType() == dataType ? x.dup('c') : x.castTo(dataType).dup('c');
-        return d.isAttached() ? d.detach() : d;
+        return scratch.get(key, dataType, x.shape()).assign(x);
     }
 }

@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import io.caption4j.layers.math.Ops;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -99,7 +100,7 @@ public final class DecoderStep {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             long b = features.size(0), l = features.size(1);
             INDArray x = features.castTo(projW.dataType()).dup('c').reshape('c', b * l, features.size(2)); // [B*L, featDim]
-            INDArray f = projAct.getActivation(x.mmul(projW).addiRowVector(projB), false)
+            INDArray f = projAct.getActivation(Ops.mm(x, projW).addiRowVector(projB), false)
                     .reshape('c', b, l, projW.size(1));                                                 // [B, L, F]
             INDArray p = pooled.castTo(projW.dataType());
             return new State(f, math.keys(f), regionMask, math.initialState(p));

@@ -11,6 +11,8 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import io.caption4j.layers.math.Ops;
+import io.caption4j.layers.math.Scratch;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -18,6 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public class FeatureProjectionLayer extends BaseLayer<FeatureProjection> {
     private INDArray lastInput; // [B*L, featDim] after dropout
     private INDArray lastPre;   // [B*L, encDim] before the activation
+    private final Scratch scratch = new Scratch();
 
     public FeatureProjectionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -32,14 +35,17 @@ public class FeatureProjectionLayer extends BaseLayer<FeatureProjection> {
         applyDropOutIfNecessary(training, workspaceMgr);
         long bSize = input.size(0), regions = input.size(1);
         INDArray out;
+        long in = input.size(2), outDim = layerConf().getNOut();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray x = input.castTo(dataType).dup('c').reshape('c', bSize * regions, input.size(2)); // [B*L, in]
-            INDArray pre = x.mmul(getParam(DefaultParamInitializer.WEIGHT_KEY))                         // [B*L, out]
+            INDArray x = scratch.get("x", dataType, bSize * regions, in)
+                    .assign(input.reshape('c', bSize * regions, in));                               // [B*L, in]
+            INDArray pre = Ops.mm(x, getParam(DefaultParamInitializer.WEIGHT_KEY),
+                    scratch.get("pre", dataType, bSize * regions, outDim))                          // [B*L, out]
                     .addiRowVector(getParam(DefaultParamInitializer.BIAS_KEY));
             lastInput = x;
-            lastPre = pre.dup();
+            lastPre = scratch.get("lastPre", dataType, bSize * regions, outDim).assign(pre);
             out = layerConf().getActivationFn().getActivation(pre, training)
-                    .reshape('c', bSize, regions, layerConf().getNOut());                              // [B, L, out]
+                    .reshape('c', bSize, regions, outDim);                                          // [B, L, out]
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
     }
@@ -51,13 +57,16 @@ public class FeatureProjectionLayer extends BaseLayer<FeatureProjection> {
         INDArray dX;
         INDArray gW = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
         INDArray gB = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
+        long in = layerConf().getNIn(), outDim = layerConf().getNOut();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray eps = epsilon.dup('c').reshape('c', bSize * regions, layerConf().getNOut());     // [B*L, out]
-            INDArray delta = layerConf().getActivationFn().backprop(lastPre.dup(), eps).getFirst();   // [B*L, out]
-            gW.assign(lastInput.transpose().mmul(delta));                                              // [in, out] (gW is 'f' ordered)
-            gB.assign(delta.sum(true, 0));                                                             // [1, out]
-            dX = delta.mmul(getParam(DefaultParamInitializer.WEIGHT_KEY).transpose())                 // [B*L, in]
-                    .reshape('c', bSize, regions, layerConf().getNIn());                               // [B, L, in]
+            INDArray eps = scratch.get("eps", dataType, bSize * regions, outDim)
+                    .assign(epsilon.reshape('c', bSize * regions, outDim));                         // [B*L, out]
+            INDArray pre = scratch.get("pre", dataType, bSize * regions, outDim).assign(lastPre);
+            INDArray delta = layerConf().getActivationFn().backprop(pre, eps).getFirst();           // [B*L, out]
+            gW.assign(Ops.mTm(lastInput, delta));                                                   // [in, out] (gW is 'f' ordered)
+            gB.assign(delta.sum(true, 0));                                                          // [1, out]
+            dX = Ops.mmT(delta, getParam(DefaultParamInitializer.WEIGHT_KEY),
+                    scratch.get("dX", dataType, bSize * regions, in)).reshape('c', bSize, regions, in); // [B, L, in]
         }
         Gradient g = new DefaultGradient();
         g.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);

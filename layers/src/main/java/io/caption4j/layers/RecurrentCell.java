@@ -103,12 +103,12 @@ public abstract class RecurrentCell extends CaptionVertex {
             Shapes.rank(in[1], 2, vertexName, "state", ss);
             Shapes.check(in[1].size(1) == conf.stateSize() && in[1].size(0) == in[0].size(0), vertexName, "state", ss, in[1]);
             long hidden = conf.hiddenSize;
-            lastX = detached(in[0]);
-            INDArray state = detached(in[1]);
+            lastX = detached("x", in[0]);
+            INDArray state = detached("state", in[1]);
             INDArray h = state.get(NDArrayIndex.all(), NDArrayIndex.interval(0, hidden));             // [B, H]
             INDArray c = conf.cellType() == CellType.LSTM
                     ? state.get(NDArrayIndex.all(), NDArrayIndex.interval(hidden, 2 * hidden)) : null; // [B, H]
-            INDArray gx = Ops.addRow(lastX.mmul(paramTable.get(CELL_W_X)), paramTable.get(CELL_B));    // [B, G*H]
+            INDArray gx = Ops.addRow(Ops.mm(lastX, paramTable.get(CELL_W_X)), paramTable.get(CELL_B));    // [B, G*H]
             last = CellMath.forward(conf.cellType(), gx, h, c, paramTable.get(CELL_W_H), paramTable.get(CELL_B_H));
             return last.c == null ? last.h : Nd4j.hstack(last.h, last.c);                              // [B, S]
         }
@@ -126,7 +126,7 @@ public abstract class RecurrentCell extends CaptionVertex {
                     gradTable.get(CELL_W_H), gradTable.get(CELL_B_H));
             Ops.gemmAcc(lastX, g.dGx, gradTable.get(CELL_W_X), true, false);                          // [in, G*H]
             gradTable.get(CELL_B).addi(g.dGx.sum(0).reshape(gradTable.get(CELL_B).shape()));
-            INDArray dX = g.dGx.mmul(paramTable.get(CELL_W_X).transpose());                            // [B, in]
+            INDArray dX = Ops.mmT(g.dGx, paramTable.get(CELL_W_X));                            // [B, in]
             INDArray dState = g.dCPrev == null ? g.dHPrev : Nd4j.hstack(g.dHPrev, g.dCPrev);          // [B, S]
             return new INDArray[]{dX, dState};
         }

@@ -59,8 +59,15 @@ public final class AttentionMath {
 
     /** Keys W_f f + b, computed once per image batch: [B, L, F] -> [B, L, A]. */
     public static INDArray projectKeys(Params p, INDArray f) {
+        return projectKeys(p, f, null);
+    }
+
+    /** As {@link #projectKeys(Params, INDArray)}, into out [B, L, A] when not null. */
+    public static INDArray projectKeys(Params p, INDArray f, INDArray out) {
         long bSize = f.size(0), regions = f.size(1), featDim = f.size(2);
-        INDArray fA = f.reshape('c', bSize * regions, featDim).mmul(p.wF); // [B*L, A]
+        INDArray f2 = f.reshape('c', bSize * regions, featDim);            // [B*L, F]
+        INDArray fA = out == null ? Ops.mm(f2, p.wF)
+                : Ops.mm(f2, p.wF, out.reshape('c', bSize * regions, p.wF.size(1))); // [B*L, A]
         Ops.addRow(fA, p.b);                                               // [B*L, A]
         return fA.reshape('c', bSize, regions, p.wF.size(1));              // [B, L, A]
     }
@@ -72,14 +79,18 @@ public final class AttentionMath {
      * @param mask region mask [B, L] (1 keep, 0 drop) or null
      */
     public static Step forward(Params p, INDArray f, INDArray fA, INDArray s, INDArray h, INDArray mask) {
+        return forward(p, f, fA, s, h, mask, null);
+    }
+
+    /** As above, writing tanh(...) into tq [B, L, A] when not null (a reused buffer). */
+    public static Step forward(Params p, INDArray f, INDArray fA, INDArray s, INDArray h, INDArray mask, INDArray tq) {
         long bSize = f.size(0), regions = f.size(1), attDim = p.wF.size(1);
         Step st = new Step();
         st.s = s;
-        INDArray sA = s.mmul(p.wS);                                          // [B, A]
-        st.tq = Ops.addMiddle(fA, sA, fA.ulike());                           // [B, L, A]
-        Ops.tanhInPlace(st.tq);                                              // [B, L, A]
-        INDArray score = st.tq.reshape('c', bSize * regions, attDim).mmul(p.v) // [B*L, 1]
-                .reshape('c', bSize, regions);                               // [B, L]
+        INDArray sA = Ops.mm(s, p.wS);                                          // [B, A]
+        st.tq = tq != null ? tq : Nd4j.createUninitializedDetached(fA.dataType(), fA.shape()); // [B, L, A]
+        INDArray score = Nd4j.createUninitialized(fA.dataType(), bSize, regions); // [B, L]
+        AttentionKernels.scores(fA, sA, p.v, st.tq, score);                  // tq = tanh(fA + sA), score = tq v
         if (mask != null) {
             score.addi(mask.sub(1.0).muli(-MASKED_SCORE));                   // [B, L]
         }
@@ -87,11 +98,11 @@ public final class AttentionMath {
         if (mask != null) {
             st.alpha.muli(mask);                                             // [B, L] rows with no region -> 0
         }
-        st.contextRaw = Nd4j.matmul(st.alpha.reshape('c', bSize, 1, regions), f) // [B, 1, F]
-                .reshape('c', bSize, f.size(2));                             // [B, F]
+        st.contextRaw = Nd4j.createUninitializedDetached(f.dataType(), bSize, f.size(2)); // [B, F]
+        AttentionKernels.weightedSum(st.alpha, f, st.contextRaw);            // sum_i alpha_i f_i
         if (p.gated()) {
             st.h = h;
-            st.beta = Ops.sigmoidInPlace(Ops.addRow(h.mmul(p.wBeta), p.bBeta)); // [B, 1]
+            st.beta = Ops.sigmoidInPlace(Ops.addRow(Ops.mm(h, p.wBeta), p.bBeta)); // [B, 1]
             st.context = st.contextRaw.mulColumnVector(st.beta);             // [B, F]
         } else {
             st.context = st.contextRaw;                                      // [B, F]
@@ -116,33 +127,27 @@ public final class AttentionMath {
             INDArray dBetaPre = dBeta.muli(Ops.sigmoidDerivFromOutput(st.beta)); // [B, 1]
             Ops.gemmAcc(st.h, dBetaPre, g.wBeta, true, false);               // [H, 1]
             g.bBeta.addi(dBetaPre.sum(0).reshape(g.bBeta.shape()));          // [1]
-            out.dH = dBetaPre.mmul(p.wBeta.transpose());                     // [B, H]
+            out.dH = Ops.mmT(dBetaPre, p.wBeta);                     // [B, H]
         }
         // context = sum_i alpha_i f_i
-        INDArray dAlpha = Nd4j.matmul(f, dRaw.reshape('c', bSize, featDim, 1)) // [B, L, 1]
-                .reshape('c', bSize, regions);                               // [B, L]
+        dRaw = dRaw.dup('c');                                                // [B, F]
+        INDArray dAlpha = Nd4j.createUninitializedDetached(f.dataType(), bSize, regions); // [B, L]
+        AttentionKernels.rowDots(f, dRaw, dAlpha);                           // f_i . dRaw
         if (dAlphaExtra != null) {
             dAlpha.addi(dAlphaExtra);                                        // [B, L]
         }
-        dF.addi(Nd4j.matmul(st.alpha.reshape('c', bSize, regions, 1),
-                dRaw.reshape('c', bSize, 1, featDim)));                      // [B, L, F]
+        AttentionKernels.addOuter(dF, st.alpha, dRaw);                     // dF[b,i,:] += alpha[b,i] dRaw[b,:]
         if (mask != null) {
             dAlpha.muli(mask);                                               // [B, L]
         }
         // softmax backward: dScore = alpha * (dAlpha - sum_j alpha_j dAlpha_j)
         INDArray dot = dAlpha.mul(st.alpha).sum(true, 1);                   // [B, 1]
         INDArray dScore = dAlpha.subiColumnVector(dot).muli(st.alpha);      // [B, L]
-        INDArray dScoreCol = dScore.reshape('c', bSize * regions, 1);       // [B*L, 1]
-        INDArray tq2 = st.tq.reshape('c', bSize * regions, attDim);         // [B*L, A]
-        Ops.gemmAcc(tq2, dScoreCol, g.v, true, false);                       // [A, 1]
-        INDArray dPre = dScoreCol.mmul(p.v.transpose());                    // [B*L, A]
-        dPre.muli(tq2.muli(tq2).rsubi(1.0));                                // [B*L, A] tanh'
+        INDArray dSA = Nd4j.createUninitialized(dScore.dataType(), bSize, attDim); // [B, A]
+        AttentionKernels.scoresBackward(st.tq, dScore, p.v, dFA, dSA, g.v);  // through tanh: dFA += dPre, dSA, dv
         st.tq = null;
-        INDArray dPre3 = dPre.reshape('c', bSize, regions, attDim);         // [B, L, A]
-        dFA.addi(dPre3);                                                     // [B, L, A]
-        INDArray dSA = dPre3.sum(1);                                         // [B, A]
         Ops.gemmAcc(st.s, dSA, g.wS, true, false);                           // [S, A]
-        out.dS = dSA.mmul(p.wS.transpose());                                 // [B, S]
+        out.dS = Ops.mmT(dSA, p.wS);                                 // [B, S]
         return out;
     }
 
@@ -153,6 +158,6 @@ public final class AttentionMath {
         INDArray dFA2 = dFA.reshape('c', bSize * regions, attDim);          // [B*L, A]
         Ops.gemmAcc(f2, dFA2, g.wF, true, false);                            // [F, A]
         g.b.addi(dFA2.sum(0).reshape(g.b.shape()));                          // [A]
-        dF.addi(dFA2.mmul(p.wF.transpose()).reshape('c', bSize, regions, featDim)); // [B, L, F]
+        dF.addi(Ops.mmT(dFA2, p.wF).reshape('c', bSize, regions, featDim)); // [B, L, F]
     }
 }

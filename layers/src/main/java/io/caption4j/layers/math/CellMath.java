@@ -49,7 +49,7 @@ public final class CellMath {
         st.hPrev = hPrev;
         st.cPrev = cPrev;
         if (type == CellType.LSTM) {
-            INDArray z = hPrev.mmul(wH).addi(gx);                       // [B, 4H]
+            INDArray z = Ops.mm(hPrev, wH).addi(gx);                       // [B, 4H]
             Ops.sigmoidInPlace(block(z, 0, hidden));                    // i
             Ops.sigmoidInPlace(block(z, 1, hidden));                    // f
             Ops.tanhInPlace(block(z, 2, hidden));                       // g
@@ -60,7 +60,7 @@ public final class CellMath {
             st.tanhC = Ops.tanhInPlace(st.c.dup());                     // [B, H]
             st.h = block(z, 3, hidden).mul(st.tanhC);                   // [B, H]
         } else {
-            INDArray gh = Ops.addRow(hPrev.mmul(wH), bH);               // [B, 3H]
+            INDArray gh = Ops.addRow(Ops.mm(hPrev, wH), bH);               // [B, 3H]
             INDArray a = gx.dup();                                      // [B, 3H]
             block(a, 0, hidden).addi(block(gh, 0, hidden));
             block(a, 1, hidden).addi(block(gh, 1, hidden));
@@ -99,7 +99,7 @@ public final class CellMath {
             block(dZ, 3, hidden).assign(dH.mul(st.tanhC).muli(Ops.sigmoidDerivFromOutput(o)));
             g.dCPrev = dCt.muli(f);                                     // [B, H]
             Ops.gemmAcc(st.hPrev, dZ, dWH, true, false);                // [H, 4H]
-            g.dHPrev = dZ.mmul(wH.transpose());                         // [B, H]
+            g.dHPrev = Ops.mmT(dZ, wH);                         // [B, H]
             g.dGx = dZ;
         } else {
             INDArray r = block(a, 0, hidden), z = block(a, 1, hidden), n = block(a, 2, hidden);
@@ -116,7 +116,7 @@ public final class CellMath {
             block(dGh, 2, hidden).muli(r);
             Ops.gemmAcc(st.hPrev, dGh, dWH, true, false);               // [H, 3H]
             dBH.addi(dGh.sum(0).reshape(dBH.shape()));                  // [3H]
-            g.dHPrev = dGh.mmul(wH.transpose()).addi(dH.mul(z));        // [B, H]
+            g.dHPrev = Ops.mmT(dGh, wH).addi(dH.mul(z));        // [B, H]
             g.dGx = dGx;
         }
         return g;

@@ -2,6 +2,7 @@ package io.caption4j.layers.math;
 
 import io.caption4j.layers.AttentionState;
 import io.caption4j.layers.CellType;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -24,8 +25,15 @@ public final class DecoderMath {
     private final Map<String, INDArray> p;
     private final AttentionMath.Params att;
     private final long featDim;
+    private final Scratch scratch;
 
     public DecoderMath(CellType cell, AttentionState attState, Map<String, INDArray> params) {
+        this(cell, attState, params, null);
+    }
+
+    /** With a Scratch, the teacher-forced pass reuses its work arrays between calls (one thread only). */
+    public DecoderMath(CellType cell, AttentionState attState, Map<String, INDArray> params, Scratch scratch) {
+        this.scratch = scratch;
         this.cell = cell;
         this.attState = attState;
         this.p = params;
@@ -58,10 +66,10 @@ public final class DecoderMath {
 
     /** The initial state h0 = relu(pooled W_h + b_h), c0 = relu(pooled W_c + b_c). pooled [B, P]. */
     public State initialState(INDArray pooled) {
-        INDArray h0 = Transforms.relu(Ops.addRow(pooled.mmul(p.get(INIT_W_H)), p.get(INIT_B_H)), false); // [B, H]
+        INDArray h0 = Transforms.relu(Ops.addRow(Ops.mm(pooled, p.get(INIT_W_H)), p.get(INIT_B_H)), false); // [B, H]
         INDArray c0 = null;
         if (cell == CellType.LSTM) {
-            c0 = Transforms.relu(Ops.addRow(pooled.mmul(p.get(INIT_W_C)), p.get(INIT_B_C)), false);    // [B, H]
+            c0 = Transforms.relu(Ops.addRow(Ops.mm(pooled, p.get(INIT_W_C)), p.get(INIT_B_C)), false);    // [B, H]
         }
         return new State(h0, c0);
     }
@@ -74,7 +82,7 @@ public final class DecoderMath {
     /** Embedding part of the gates, emb W_x[F:, :] + b: [N, E] -> [N, G*H]. */
     public INDArray embeddingGates(INDArray emb) {
         INDArray wxEmb = Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0)); // [E, G*H]
-        return Ops.addRow(emb.mmul(wxEmb), p.get(CELL_B)); // [N, G*H]
+        return Ops.addRow(Ops.mm(emb, wxEmb), p.get(CELL_B)); // [N, G*H]
     }
 
     private INDArray wxContext() {
@@ -91,17 +99,21 @@ public final class DecoderMath {
      * @return the cache; the new state is {@code cache.cell.h}, {@code cache.cell.c}
      */
     public StepCache step(INDArray features, INDArray keys, INDArray regionMask, State s, INDArray gxEmb) {
+        return step(features, keys, regionMask, s, gxEmb, null);
+    }
+
+    private StepCache step(INDArray features, INDArray keys, INDArray regionMask, State s, INDArray gxEmb, INDArray tq) {
         StepCache sc = new StepCache();
-        sc.att = AttentionMath.forward(att, features, keys, attentionInput(s), s.h, regionMask);
-        INDArray gx = sc.att.context.mmul(wxContext()).addi(gxEmb);                     // [B, G*H]
+        sc.att = AttentionMath.forward(att, features, keys, attentionInput(s), s.h, regionMask, tq);
+        INDArray gx = Ops.mm(sc.att.context, wxContext()).addi(gxEmb);                     // [B, G*H]
         sc.cell = CellMath.forward(cell, gx, s.h, s.c, p.get(CELL_W_H), p.get(CELL_B_H));
         return sc;
     }
 
     /** The output head: relu(h W_1 + b_1) W + b. Returns {z1 [N, D], logits [N, V]}. */
     public INDArray[] output(INDArray h) {
-        INDArray z1 = Transforms.relu(Ops.addRow(h.mmul(p.get(OUT_W_1)), p.get(OUT_B_1)), false); // [N, D]
-        INDArray logits = Ops.addRow(z1.mmul(p.get(OUT_W)), p.get(OUT_B));                     // [N, V]
+        INDArray z1 = Transforms.relu(Ops.addRow(Ops.mm(h, p.get(OUT_W_1)), p.get(OUT_B_1)), false); // [N, D]
+        INDArray logits = Ops.addRow(Ops.mm(z1, p.get(OUT_W)), p.get(OUT_B));                     // [N, V]
         return new INDArray[]{z1, logits};
     }
 
@@ -129,27 +141,35 @@ public final class DecoderMath {
         fw.pooled = pooled;
         fw.regionMask = regionMask;
         fw.tokenMask = tokenMask;
-        fw.keys = keys(features);                                                        // [B, L, A]
-        fw.embTime = emb.permute(2, 0, 1).dup('c').reshape('c', steps * bSize, embDim);  // [T*B, E]
-        INDArray gxEmbAll = embeddingGates(fw.embTime);                                  // [T*B, G*H]
+        DataType dt = emb.dataType();
+        long hidden = p.get(CELL_W_H).size(0), gates = p.get(CELL_W_X).size(1);
+        fw.keys = AttentionMath.projectKeys(att, features,
+                Scratch.get(scratch, "keys", dt, bSize, regions, att.wF.size(1)));               // [B, L, A]
+        fw.embTime = Scratch.get(scratch, "embTime", dt, steps, bSize, embDim)
+                .assign(emb.permute(2, 0, 1)).reshape('c', steps * bSize, embDim);              // [T*B, E]
+        INDArray gxEmbAll = Ops.addRow(Ops.mm(fw.embTime, Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0)),
+                Scratch.get(scratch, "gxEmb", dt, steps * bSize, gates)), p.get(CELL_B));       // [T*B, G*H]
         fw.init = initialState(pooled);
         State s = fw.init;
         fw.steps = new StepCache[(int) steps];
-        long hidden = p.get(CELL_W_H).size(0);
-        fw.hAll = Nd4j.create(emb.dataType(), steps * bSize, hidden);                    // [T*B, H]
-        fw.alphas = Nd4j.create(emb.dataType(), bSize, steps, regions);                  // [B, T, L]
+        fw.hAll = Scratch.get(scratch, "hAll", dt, steps * bSize, hidden);                      // [T*B, H]
+        fw.alphas = Scratch.get(scratch, "alphas", dt, bSize, steps, regions);                  // [B, T, L]
         for (int t = 0; t < steps; t++) {
-            INDArray gxEmb = gxEmbAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()); // [B, G*H]
-            StepCache sc = step(features, fw.keys, regionMask, s, gxEmb);
+            INDArray gxEmb = Ops.rows(gxEmbAll, t * bSize, (t + 1) * bSize);                    // [B, G*H]
+            StepCache sc = step(features, fw.keys, regionMask, s, gxEmb,
+                    Scratch.get(scratch, "tq" + t, dt, fw.keys.shape()));
             fw.steps[t] = sc;
-            fw.hAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()).assign(sc.cell.h);
+            Ops.rows(fw.hAll, t * bSize, (t + 1) * bSize).assign(sc.cell.h);
             fw.alphas.get(NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()).assign(sc.att.alpha);
             s = new State(sc.cell.h, sc.cell.c);
         }
-        INDArray[] out = output(fw.hAll);
-        fw.z1 = out[0];                                                                  // [T*B, D]
-        long vocab = out[1].size(1);
-        fw.logits = out[1].reshape('c', steps, bSize, vocab).permute(1, 2, 0).dup('c'); // [B, V, T]
+        long outHidden = p.get(OUT_W_1).size(1), vocab = p.get(OUT_W).size(1);
+        fw.z1 = Transforms.relu(Ops.addRow(Ops.mm(fw.hAll, p.get(OUT_W_1),
+                Scratch.get(scratch, "z1", dt, steps * bSize, outHidden)), p.get(OUT_B_1)), false);  // [T*B, D]
+        INDArray logits2d = Ops.addRow(Ops.mm(fw.z1, p.get(OUT_W),
+                Scratch.get(scratch, "logits2d", dt, steps * bSize, vocab)), p.get(OUT_B));          // [T*B, V]
+        fw.logits = Scratch.get(scratch, "logits", dt, bSize, vocab, steps)
+                .assign(logits2d.reshape('c', steps, bSize, vocab).permute(1, 2, 0));               // [B, V, T]
         if (tokenMask == null) {
             fw.coverage = fw.alphas.sum(1);                                              // [B, L]
         } else {
@@ -187,35 +207,38 @@ public final class DecoderMath {
         INDArray features = fw.features;
         long bSize = dLogits.size(0), vocab = dLogits.size(1), steps = dLogits.size(2);
         long regions = features.size(1), hidden = p.get(CELL_W_H).size(0);
-        INDArray dLog = dLogits.permute(2, 0, 1).dup('c').reshape('c', steps * bSize, vocab); // [T*B, V]
+        DataType dt = dLogits.dataType();
+        long outHidden = p.get(OUT_W_1).size(1);
+        INDArray dLog = Scratch.get(scratch, "dLog", dt, steps, bSize, vocab)
+                .assign(dLogits.permute(2, 0, 1)).reshape('c', steps * bSize, vocab);        // [T*B, V]
         // output head
         Ops.gemmAcc(fw.z1, dLog, g.get(OUT_W), true, false);                             // [D, V]
         g.get(OUT_B).addi(dLog.sum(0).reshape(g.get(OUT_B).shape()));                    // [V]
-        INDArray dZ1 = dLog.mmul(p.get(OUT_W).transpose());                              // [T*B, D]
+        INDArray dZ1 = Ops.mmT(dLog, p.get(OUT_W), Scratch.get(scratch, "dZ1", dt, steps * bSize, outHidden)); // [T*B, D]
         dZ1.muli(fw.z1.gt(0.0).castTo(dZ1.dataType()));                                 // relu'
         Ops.gemmAcc(fw.hAll, dZ1, g.get(OUT_W_1), true, false);                          // [H, D]
         g.get(OUT_B_1).addi(dZ1.sum(0).reshape(g.get(OUT_B_1).shape()));                 // [D]
-        INDArray dHAll = dZ1.mmul(p.get(OUT_W_1).transpose());                           // [T*B, H]
+        INDArray dHAll = Ops.mmT(dZ1, p.get(OUT_W_1), Scratch.get(scratch, "dHAll", dt, steps * bSize, hidden)); // [T*B, H]
 
         INDArray dAlphaPen = null;
         if (lambda != 0.0) {
             // DL4J's convention: gradients are summed over the batch and its updater divides by B
             dAlphaPen = fw.coverage.rsub(1.0).muli(-2.0 * lambda);                       // [B, L]
         }
-        INDArray dF = Nd4j.create(features.dataType(), features.shape());                // [B, L, F]
-        INDArray dFA = Nd4j.create(features.dataType(), fw.keys.shape());                // [B, L, A]
-        INDArray dGxAll = Nd4j.create(dLog.dataType(), steps * bSize, p.get(CELL_W_X).size(1)); // [T*B, G*H]
-        INDArray ctxAll = Nd4j.create(dLog.dataType(), steps * bSize, featDim);          // [T*B, F]
+        INDArray dF = Scratch.zeros(scratch, "dF", dt, features.shape());               // [B, L, F]
+        INDArray dFA = Scratch.zeros(scratch, "dFA", dt, fw.keys.shape());              // [B, L, A]
+        INDArray dGxAll = Scratch.get(scratch, "dGx", dt, steps * bSize, p.get(CELL_W_X).size(1)); // [T*B, G*H]
+        INDArray ctxAll = Scratch.get(scratch, "ctxAll", dt, steps * bSize, featDim);    // [T*B, F]
         INDArray wxCtx = wxContext();
         INDArray dH = Nd4j.create(dLog.dataType(), bSize, hidden);                       // [B, H]
         INDArray dC = cell == CellType.LSTM ? Nd4j.create(dLog.dataType(), bSize, hidden) : null;
         for (int t = (int) steps - 1; t >= 0; t--) {
             StepCache sc = fw.steps[t];
-            dH.addi(dHAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()));
+            dH.addi(Ops.rows(dHAll, t * bSize, (t + 1) * bSize));
             CellMath.StepGrad cg = CellMath.backward(cell, sc.cell, dH, dC, p.get(CELL_W_H), g.get(CELL_W_H), g.get(CELL_B_H));
-            dGxAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()).assign(cg.dGx);
-            INDArray dCtx = cg.dGx.mmul(wxCtx.transpose());                              // [B, F]
-            ctxAll.get(NDArrayIndex.interval(t * bSize, (t + 1) * bSize), NDArrayIndex.all()).assign(sc.att.context);
+            Ops.rows(dGxAll, t * bSize, (t + 1) * bSize).assign(cg.dGx);
+            INDArray dCtx = Ops.mmT(cg.dGx, wxCtx);                              // [B, F]
+            Ops.rows(ctxAll, t * bSize, (t + 1) * bSize).assign(sc.att.context);
             INDArray dAlphaExtra = null;
             if (dAlphaPen != null) {
                 dAlphaExtra = fw.tokenMask == null ? dAlphaPen
@@ -243,22 +266,23 @@ public final class DecoderMath {
         Ops.gemmAcc(fw.embTime, dGxAll, Ops.rows(gWx, featDim, gWx.size(0)), true, false);
         g.get(CELL_B).addi(dGxAll.sum(0).reshape(g.get(CELL_B).shape()));               // [G*H]
         INDArray wxEmb = Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0));
-        INDArray dEmbTime = dGxAll.mmul(wxEmb.transpose());                              // [T*B, E]
+        INDArray dEmbTime = Ops.mmT(dGxAll, wxEmb, Scratch.get(scratch, "dEmbTime", dt, steps * bSize, wxEmb.size(0))); // [T*B, E]
         AttentionMath.backwardKeys(att, gAtt, features, dFA, dF);
         // initial state
         InputGrads ig = new InputGrads();
         INDArray dH0Pre = dH.muli(fw.init.h.gt(0.0).castTo(dH.dataType()));              // [B, H]
         Ops.gemmAcc(fw.pooled, dH0Pre, g.get(INIT_W_H), true, false);                    // [P, H]
         g.get(INIT_B_H).addi(dH0Pre.sum(0).reshape(g.get(INIT_B_H).shape()));
-        ig.dPooled = dH0Pre.mmul(p.get(INIT_W_H).transpose());                           // [B, P]
+        ig.dPooled = Ops.mmT(dH0Pre, p.get(INIT_W_H));                           // [B, P]
         if (cell == CellType.LSTM) {
             INDArray dC0Pre = dC.muli(fw.init.c.gt(0.0).castTo(dC.dataType()));          // [B, H]
             Ops.gemmAcc(fw.pooled, dC0Pre, g.get(INIT_W_C), true, false);                // [P, H]
             g.get(INIT_B_C).addi(dC0Pre.sum(0).reshape(g.get(INIT_B_C).shape()));
-            ig.dPooled.addi(dC0Pre.mmul(p.get(INIT_W_C).transpose()));
+            ig.dPooled.addi(Ops.mmT(dC0Pre, p.get(INIT_W_C)));
         }
         long embDim = fw.embTime.size(1);
-        ig.dEmb = dEmbTime.reshape('c', steps, bSize, embDim).permute(1, 2, 0).dup('c'); // [B, E, T]
+        ig.dEmb = Scratch.get(scratch, "dEmb", dt, bSize, embDim, steps)
+                .assign(dEmbTime.reshape('c', steps, bSize, embDim).permute(1, 2, 0));       // [B, E, T]
         ig.dFeatures = dF;
         return ig;
     }

@@ -27,9 +27,35 @@ public final class Ops {
                 .reshape('c', new long[]{to - from, cols});
     }
 
-    /** a b into a new array. */
+    /**
+     * a b into a new c-ordered array. Uses Nd4j.gemm: in ND4J 1.0.0-M2.1 INDArray.mmul is several times
+     * slower for a matrix-vector product (measured 3.3 ms against 0.6 ms for [1, 512] x [512, 5000]).
+     */
     public static INDArray mm(INDArray a, INDArray b) {
-        return a.mmul(b);
+        INDArray out = Nd4j.createUninitialized(a.dataType(), a.size(0), b.size(1));
+        return Nd4j.gemm(a, b, out, false, false, 1.0, 0.0);
+    }
+
+    /** out = a b (out c-ordered, from a Scratch). */
+    public static INDArray mm(INDArray a, INDArray b, INDArray out) {
+        return Nd4j.gemm(a, b, out, false, false, 1.0, 0.0);
+    }
+
+    /** out = a b^T. */
+    public static INDArray mmT(INDArray a, INDArray b, INDArray out) {
+        return Nd4j.gemm(a, b, out, false, true, 1.0, 0.0);
+    }
+
+    /** a^T b into a new c-ordered array. */
+    public static INDArray mTm(INDArray a, INDArray b) {
+        INDArray out = Nd4j.createUninitialized(a.dataType(), a.size(1), b.size(1));
+        return Nd4j.gemm(a, b, out, true, false, 1.0, 0.0);
+    }
+
+    /** a b^T into a new c-ordered array. */
+    public static INDArray mmT(INDArray a, INDArray b) {
+        INDArray out = Nd4j.createUninitialized(a.dataType(), a.size(0), b.size(0));
+        return Nd4j.gemm(a, b, out, false, true, 1.0, 0.0);
     }
 
     /** x [rows, n] += row [n] (bias add, in place). */

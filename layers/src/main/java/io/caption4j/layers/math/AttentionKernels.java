@@ -1,0 +1,316 @@
+package io.caption4j.layers.math;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.DoubleBuffer;
+import java.util.Arrays;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+
+/**
+ * Fused loops for the elementwise part of additive attention, the hot spot of training and decoding.
+ * ND4J runs {@code keys + W_s s}, {@code tanh}, {@code . v} and their gradients as separate passes over
+ * [B, L, A] (and its tanh costs about 6 ns an element here); these loops make one pass each, on the
+ * arrays' own memory, batch rows split over the cores. Float uses a rational tanh accurate to a few ulp
+ * (Eigen's); double uses {@link Math#tanh} (the gradient checks run in double).
+ * All arrays must be c-ordered and contiguous.
+ */
+final class AttentionKernels {
+    private AttentionKernels() {
+    }
+
+    private static final float TANH_CLAMP = 7.90531110763549805f;
+
+    /** tanh for float, Eigen's 13/6 rational approximation (max error 3e-7), branch-free so loops vectorise. */
+    static float tanh(float x) {
+        float c = Math.max(-TANH_CLAMP, Math.min(TANH_CLAMP, x));
+        float x2 = c * c;
+        float p = -2.76076847742355e-16f;
+        p = p * x2 + 2.00018790482477e-13f;
+        p = p * x2 + -8.60467152213735e-11f;
+        p = p * x2 + 5.12229709037114e-08f;
+        p = p * x2 + 1.48572235717979e-05f;
+        p = p * x2 + 6.37261928875436e-04f;
+        p = p * x2 + 4.89352455891786e-03f;
+        p = p * c;
+        float q = 1.19825839466702e-06f;
+        q = q * x2 + 1.18534705686654e-04f;
+        q = q * x2 + 2.26843463243900e-03f;
+        q = q * x2 + 4.89352518554385e-03f;
+        return p / q;
+    }
+
+    private static void check(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.ordering() != 'c' || !Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'))) {
+                throw new IllegalArgumentException("Kernel needs c-ordered contiguous arrays, got " + a.shapeInfoToString());
+            }
+        }
+    }
+
+    /** Dot product with 8 partial sums (the JIT does not vectorise a single float reduction). */
+    private static float dot(float[] x, float[] y) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int n = x.length, i = 0;
+        for (; i + 7 < n; i += 8) {
+            s0 += x[i] * y[i];
+            s1 += x[i + 1] * y[i + 1];
+            s2 += x[i + 2] * y[i + 2];
+            s3 += x[i + 3] * y[i + 3];
+            s4 += x[i + 4] * y[i + 4];
+            s5 += x[i + 5] * y[i + 5];
+            s6 += x[i + 6] * y[i + 6];
+            s7 += x[i + 7] * y[i + 7];
+        }
+        for (; i < n; i++) {
+            s0 += x[i] * y[i];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    private static FloatBuffer f(INDArray a) {
+        return a.data().asNioFloat();
+    }
+
+    private static DoubleBuffer d(INDArray a) {
+        return a.data().asNioDouble();
+    }
+
+    private static IntStream rows(int n) {
+        IntStream s = IntStream.range(0, n);
+        return n > 1 ? s.parallel() : s;
+    }
+
+    /**
+     * tq[b,i,:] = tanh(keys[b,i,:] + sA[b,:]); score[b,i] = tq[b,i,:] . v.
+     * keys, tq [B, L, A]; sA [B, A]; v [A, 1]; score [B, L].
+     */
+    static void scores(INDArray keys, INDArray sA, INDArray v, INDArray tq, INDArray score) {
+        check(keys, sA, v, tq, score);
+        int bSize = (int) keys.size(0), regions = (int) keys.size(1), att = (int) keys.size(2);
+        long oK = keys.offset(), oS = sA.offset(), oV = v.offset(), oT = tq.offset(), oSc = score.offset();
+        if (keys.dataType() == DataType.FLOAT) {
+            FloatBuffer k = f(keys), s = f(sA), vv = f(v), t = f(tq), sc = f(score);
+            float[] vArr = new float[att];
+            vv.get((int) oV, vArr);
+            rows(bSize).forEach(b -> {
+                float[] sRow = new float[att], y = new float[att], scores = new float[regions];
+                s.get((int) (oS + (long) b * att), sRow);
+                for (int i = 0; i < regions; i++) {
+                    int base = (b * regions + i) * att;
+                    k.get((int) (oK + base), y);
+                    for (int a = 0; a < att; a++) {
+                        y[a] = tanh(y[a] + sRow[a]);
+                    }
+                    t.put((int) (oT + base), y);
+                    scores[i] = dot(y, vArr);
+                }
+                sc.put((int) (oSc + (long) b * regions), scores);
+            });
+        } else {
+            DoubleBuffer k = d(keys), s = d(sA), vv = d(v), t = d(tq), sc = d(score);
+            rows(bSize).forEach(b -> {
+                for (int i = 0; i < regions; i++) {
+                    int base = (b * regions + i) * att;
+                    double acc = 0;
+                    for (int a = 0; a < att; a++) {
+                        double y = Math.tanh(k.get((int) (oK + base + a)) + s.get((int) (oS + (long) b * att + a)));
+                        t.put((int) (oT + base + a), y);
+                        acc += y * vv.get((int) (oV + a));
+                    }
+                    sc.put((int) (oSc + (long) b * regions + i), acc);
+                }
+            });
+        }
+    }
+
+    /**
+     * Backward of {@link #scores}: with dPre = dScore[b,i] * v * (1 - tq^2), adds dPre to dKeys, sets
+     * dSA[b,:] = sum_i dPre[b,i,:] and adds sum_{b,i} dScore[b,i] tq[b,i,:] to dv.
+     * tq, dKeys [B, L, A]; dScore [B, L]; v, dv [A, 1]; dSA [B, A].
+     */
+    static void scoresBackward(INDArray tq, INDArray dScore, INDArray v, INDArray dKeys, INDArray dSA, INDArray dv) {
+        check(tq, dScore, v, dKeys, dSA, dv);
+        int bSize = (int) tq.size(0), regions = (int) tq.size(1), att = (int) tq.size(2);
+        long oT = tq.offset(), oD = dScore.offset(), oV = v.offset(), oK = dKeys.offset(), oS = dSA.offset(), oDv = dv.offset();
+        if (tq.dataType() == DataType.FLOAT) {
+            FloatBuffer t = f(tq), ds = f(dScore), vv = f(v), dk = f(dKeys), dsa = f(dSA), dvb = f(dv);
+            float[] vArr = new float[att];
+            vv.get((int) oV, vArr);
+            float[] dvTotal = rows(bSize).mapToObj(b -> {
+                float[] dvPart = new float[att], sRow = new float[att], y = new float[att], dkRow = new float[att];
+                float[] g = new float[regions];
+                ds.get((int) (oD + (long) b * regions), g);
+                for (int i = 0; i < regions; i++) {
+                    if (g[i] == 0f) {
+                        continue;
+                    }
+                    int base = (b * regions + i) * att;
+                    t.get((int) (oT + base), y);
+                    dk.get((int) (oK + base), dkRow);
+                    float gi = g[i];
+                    for (int a = 0; a < att; a++) {
+                        float dPre = gi * vArr[a] * (1f - y[a] * y[a]);
+                        dkRow[a] += dPre;
+                        sRow[a] += dPre;
+                        dvPart[a] += gi * y[a];
+                    }
+                    dk.put((int) (oK + base), dkRow);
+                }
+                dsa.put((int) (oS + (long) b * att), sRow);
+                return dvPart;
+            }).reduce(new float[att], (x, y) -> {
+                float[] r = new float[att];
+                for (int a = 0; a < att; a++) {
+                    r[a] = x[a] + y[a];
+                }
+                return r;
+            });
+            float[] dvOld = new float[att];
+            dvb.get((int) oDv, dvOld);
+            for (int a = 0; a < att; a++) {
+                dvOld[a] += dvTotal[a];
+            }
+            dvb.put((int) oDv, dvOld);
+        } else {
+            DoubleBuffer t = d(tq), ds = d(dScore), vv = d(v), dk = d(dKeys), dsa = d(dSA), dvb = d(dv);
+            double[] dvTotal = rows(bSize).mapToObj(b -> {
+                double[] dvPart = new double[att];
+                double[] sRow = new double[att];
+                for (int i = 0; i < regions; i++) {
+                    double g = ds.get((int) (oD + (long) b * regions + i));
+                    int base = (b * regions + i) * att;
+                    for (int a = 0; a < att; a++) {
+                        double y = t.get((int) (oT + base + a));
+                        double dPre = g * vv.get((int) (oV + a)) * (1 - y * y);
+                        int at = (int) (oK + base + a);
+                        dk.put(at, dk.get(at) + dPre);
+                        sRow[a] += dPre;
+                        dvPart[a] += g * y;
+                    }
+                }
+                for (int a = 0; a < att; a++) {
+                    dsa.put((int) (oS + (long) b * att + a), sRow[a]);
+                }
+                return dvPart;
+            }).reduce(new double[att], (x, y) -> {
+                double[] r = new double[att];
+                for (int a = 0; a < att; a++) {
+                    r[a] = x[a] + y[a];
+                }
+                return r;
+            });
+            for (int a = 0; a < att; a++) {
+                dvb.put((int) (oDv + a), dvb.get((int) (oDv + a)) + dvTotal[a]);
+            }
+        }
+    }
+
+    /** dF[b,i,:] += alpha[b,i] * dRaw[b,:]. dF [B, L, F]; alpha [B, L]; dRaw [B, F]. */
+    static void addOuter(INDArray dF, INDArray alpha, INDArray dRaw) {
+        check(dF, alpha, dRaw);
+        int bSize = (int) dF.size(0), regions = (int) dF.size(1), feat = (int) dF.size(2);
+        long oF = dF.offset(), oA = alpha.offset(), oR = dRaw.offset();
+        if (dF.dataType() == DataType.FLOAT) {
+            FloatBuffer df = f(dF), al = f(alpha), dr = f(dRaw);
+            rows(bSize).forEach(b -> {
+                float[] r = new float[feat], row = new float[feat], w = new float[regions];
+                dr.get((int) (oR + (long) b * feat), r);
+                al.get((int) (oA + (long) b * regions), w);
+                for (int i = 0; i < regions; i++) {
+                    if (w[i] == 0f) {
+                        continue;
+                    }
+                    int base = (int) (oF + (long) (b * regions + i) * feat);
+                    df.get(base, row);
+                    float wi = w[i];
+                    for (int c = 0; c < feat; c++) {
+                        row[c] += wi * r[c];
+                    }
+                    df.put(base, row);
+                }
+            });
+        } else {
+            DoubleBuffer df = d(dF), al = d(alpha), dr = d(dRaw);
+            rows(bSize).forEach(b -> {
+                for (int i = 0; i < regions; i++) {
+                    double w = al.get((int) (oA + (long) b * regions + i));
+                    int base = (b * regions + i) * feat;
+                    for (int c = 0; c < feat; c++) {
+                        int at = (int) (oF + base + c);
+                        df.put(at, df.get(at) + w * dr.get((int) (oR + (long) b * feat + c)));
+                    }
+                }
+            });
+        }
+    }
+
+    /** out[b,:] = sum_i alpha[b,i] f[b,i,:]. alpha [B, L]; f [B, L, F]; out [B, F]. */
+    static void weightedSum(INDArray alpha, INDArray f, INDArray out) {
+        check(alpha, f, out);
+        int bSize = (int) f.size(0), regions = (int) f.size(1), feat = (int) f.size(2);
+        long oA = alpha.offset(), oF = f.offset(), oO = out.offset();
+        if (f.dataType() == DataType.FLOAT) {
+            FloatBuffer al = f(alpha), fb = f(f), ob = f(out);
+            rows(bSize).forEach(b -> {
+                float[] acc = new float[feat], row = new float[feat], w = new float[regions];
+                al.get((int) (oA + (long) b * regions), w);
+                for (int i = 0; i < regions; i++) {
+                    if (w[i] == 0f) {
+                        continue;
+                    }
+                    fb.get((int) (oF + (long) (b * regions + i) * feat), row);
+                    float wi = w[i];
+                    for (int c = 0; c < feat; c++) {
+                        acc[c] += wi * row[c];
+                    }
+                }
+                ob.put((int) (oO + (long) b * feat), acc);
+            });
+        } else {
+            DoubleBuffer al = d(alpha), fb = d(f), ob = d(out);
+            rows(bSize).forEach(b -> {
+                for (int c = 0; c < feat; c++) {
+                    double acc = 0;
+                    for (int i = 0; i < regions; i++) {
+                        acc += al.get((int) (oA + (long) b * regions + i)) * fb.get((int) (oF + (long) (b * regions + i) * feat + c));
+                    }
+                    ob.put((int) (oO + (long) b * feat + c), acc);
+                }
+            });
+        }
+    }
+
+    /** out[b,i] = f[b,i,:] . x[b,:]. f [B, L, F]; x [B, F]; out [B, L]. */
+    static void rowDots(INDArray f, INDArray x, INDArray out) {
+        check(f, x, out);
+        int bSize = (int) f.size(0), regions = (int) f.size(1), feat = (int) f.size(2);
+        long oF = f.offset(), oX = x.offset(), oO = out.offset();
+        if (f.dataType() == DataType.FLOAT) {
+            FloatBuffer fb = f(f), xb = f(x), ob = f(out);
+            rows(bSize).forEach(b -> {
+                float[] xr = new float[feat], row = new float[feat], res = new float[regions];
+                xb.get((int) (oX + (long) b * feat), xr);
+                for (int i = 0; i < regions; i++) {
+                    fb.get((int) (oF + (long) (b * regions + i) * feat), row);
+                    res[i] = dot(row, xr);
+                }
+                ob.put((int) (oO + (long) b * regions), res);
+            });
+        } else {
+            DoubleBuffer fb = d(f), xb = d(x), ob = d(out);
+            rows(bSize).forEach(b -> {
+                for (int i = 0; i < regions; i++) {
+                    double acc = 0;
+                    for (int c = 0; c < feat; c++) {
+                        acc += fb.get((int) (oF + (long) (b * regions + i) * feat + c)) * xb.get((int) (oX + (long) b * feat + c));
+                    }
+                    ob.put((int) (oO + (long) b * regions + i), acc);
+                }
+            });
+        }
+    }
+}
