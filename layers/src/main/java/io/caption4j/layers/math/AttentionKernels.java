@@ -313,4 +313,82 @@ final class AttentionKernels {
             });
         }
     }
+
+    /**
+     * alpha = softmax(score) over the unmasked regions of each row (0 where mask is 0, a row with no region
+     * gets all 0), and context[b,:] = sum_i alpha[b,i] f[b,i,:]. score, mask, alpha [B, L]; f [B, L, F].
+     */
+    static void softmaxContext(INDArray score, INDArray mask, INDArray f, INDArray alpha, INDArray context) {
+        check(score, f, alpha, context);
+        if (mask != null) {
+            check(mask);
+        }
+        int bSize = (int) f.size(0), regions = (int) f.size(1), feat = (int) f.size(2);
+        long oS = score.offset(), oM = mask == null ? 0 : mask.offset(), oF = f.offset(), oA = alpha.offset(), oC = context.offset();
+        if (f.dataType() == DataType.FLOAT) {
+            FloatBuffer sb = f(score), mb = mask == null ? null : f(mask), fb = f(f), ab = f(alpha), cb = f(context);
+            rows(bSize).forEach(b -> {
+                float[] a = new float[regions], m = new float[regions], acc = new float[feat], row = new float[feat];
+                sb.get((int) (oS + (long) b * regions), a);
+                if (mb != null) {
+                    mb.get((int) (oM + (long) b * regions), m);
+                } else {
+                    Arrays.fill(m, 1f);
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < regions; i++) {
+                    if (m[i] != 0f && a[i] > max) {
+                        max = a[i];
+                    }
+                }
+                float sum = 0f;
+                for (int i = 0; i < regions; i++) {
+                    a[i] = m[i] != 0f ? (float) Math.exp(a[i] - max) : 0f;
+                    sum += a[i];
+                }
+                float inv = sum > 0f ? 1f / sum : 0f;
+                for (int i = 0; i < regions; i++) {
+                    a[i] *= inv;
+                    if (a[i] != 0f) {
+                        fb.get((int) (oF + (long) (b * regions + i) * feat), row);
+                        float w = a[i];
+                        for (int c = 0; c < feat; c++) {
+                            acc[c] += w * row[c];
+                        }
+                    }
+                }
+                ab.put((int) (oA + (long) b * regions), a);
+                cb.put((int) (oC + (long) b * feat), acc);
+            });
+        } else {
+            DoubleBuffer sb = d(score), mb = mask == null ? null : d(mask), fb = d(f), ab = d(alpha), cb = d(context);
+            rows(bSize).forEach(b -> {
+                double[] a = new double[regions];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < regions; i++) {
+                    boolean keep = mb == null || mb.get((int) (oM + (long) b * regions + i)) != 0;
+                    a[i] = keep ? sb.get((int) (oS + (long) b * regions + i)) : Double.NaN;
+                    if (keep && a[i] > max) {
+                        max = a[i];
+                    }
+                }
+                double sum = 0;
+                for (int i = 0; i < regions; i++) {
+                    a[i] = Double.isNaN(a[i]) ? 0 : Math.exp(a[i] - max);
+                    sum += a[i];
+                }
+                for (int i = 0; i < regions; i++) {
+                    a[i] = sum > 0 ? a[i] / sum : 0;
+                    ab.put((int) (oA + (long) b * regions + i), a[i]);
+                }
+                for (int c = 0; c < feat; c++) {
+                    double acc = 0;
+                    for (int i = 0; i < regions; i++) {
+                        acc += a[i] * fb.get((int) (oF + (long) (b * regions + i) * feat + c));
+                    }
+                    cb.put((int) (oC + (long) b * feat + c), acc);
+                }
+            });
+        }
+    }
 }

@@ -11,9 +11,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  */
 public final class AttentionMath {
-    /** Score added to masked regions before the softmax (exp underflows to exactly 0). */
-    private static final double MASKED_SCORE = -1e9;
-
     /** Parameter views. wBeta and bBeta are null without the gate. */
     public static final class Params {
         public final INDArray wF;    // [F, A]
@@ -57,6 +54,15 @@ public final class AttentionMath {
     private AttentionMath() {
     }
 
+    /** The mask as a c-ordered array of the features' type, or null. */
+    private static INDArray contiguous(INDArray mask, INDArray like) {
+        if (mask == null) {
+            return null;
+        }
+        INDArray m = mask.dataType() == like.dataType() ? mask : mask.castTo(like.dataType());
+        return m.ordering() == 'c' && m.elementWiseStride() == 1 && !m.isView() ? m : m.dup('c');
+    }
+
     /** Keys W_f f + b, computed once per image batch: [B, L, F] -> [B, L, A]. */
     public static INDArray projectKeys(Params p, INDArray f) {
         return projectKeys(p, f, null);
@@ -91,15 +97,9 @@ public final class AttentionMath {
         st.tq = tq != null ? tq : Nd4j.createUninitializedDetached(fA.dataType(), fA.shape()); // [B, L, A]
         INDArray score = Nd4j.createUninitialized(fA.dataType(), bSize, regions); // [B, L]
         AttentionKernels.scores(fA, sA, p.v, st.tq, score);                  // tq = tanh(fA + sA), score = tq v
-        if (mask != null) {
-            score.addi(mask.sub(1.0).muli(-MASKED_SCORE));                   // [B, L]
-        }
-        st.alpha = Ops.softmaxRowsInPlace(score);                            // [B, L]
-        if (mask != null) {
-            st.alpha.muli(mask);                                             // [B, L] rows with no region -> 0
-        }
+        st.alpha = Nd4j.createUninitializedDetached(fA.dataType(), bSize, regions); // [B, L]
         st.contextRaw = Nd4j.createUninitializedDetached(f.dataType(), bSize, f.size(2)); // [B, F]
-        AttentionKernels.weightedSum(st.alpha, f, st.contextRaw);            // sum_i alpha_i f_i
+        AttentionKernels.softmaxContext(score, contiguous(mask, f), f, st.alpha, st.contextRaw); // masked softmax, sum_i alpha_i f_i
         if (p.gated()) {
             st.h = h;
             st.beta = Ops.sigmoidInPlace(Ops.addRow(Ops.mm(h, p.wBeta), p.bBeta)); // [B, 1]

@@ -2,6 +2,7 @@ package io.caption4j.layers.math;
 
 import io.caption4j.layers.CellType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -27,6 +28,7 @@ public final class CellMath {
         public INDArray tanhC;  // [B, H] (LSTM) tanh(c')
         public INDArray h;      // [B, H]
         public INDArray c;      // [B, H] (LSTM), null for GRU
+        public INDArray hc;     // [B, 2H] (LSTM) holding h and c: the attention state [h; c] without a copy
     }
 
     /** Gradients of one step. */
@@ -41,7 +43,8 @@ public final class CellMath {
     }
 
     /**
-     * @param gx [B, G*H] input part of the gates including b; wH [H, G*H]; bH [G*H] (GRU) or null
+     * @param gx [B, G*H] input part of the gates including b (the LSTM overwrites it); wH [H, G*H];
+     *           bH [G*H] (GRU) or null
      */
     public static Step forward(CellType type, INDArray gx, INDArray hPrev, INDArray cPrev, INDArray wH, INDArray bH) {
         long hidden = wH.size(0);
@@ -49,16 +52,14 @@ public final class CellMath {
         st.hPrev = hPrev;
         st.cPrev = cPrev;
         if (type == CellType.LSTM) {
-            INDArray z = Ops.mm(hPrev, wH).addi(gx);                       // [B, 4H]
-            Ops.sigmoidInPlace(block(z, 0, hidden));                    // i
-            Ops.sigmoidInPlace(block(z, 1, hidden));                    // f
-            Ops.tanhInPlace(block(z, 2, hidden));                       // g
-            Ops.sigmoidInPlace(block(z, 3, hidden));                    // o
+            INDArray z = Nd4j.gemm(hPrev, wH, gx, false, false, 1.0, 1.0); // [B, 4H] pre-activations, in gx
+            long bSize = z.size(0);
+            st.hc = Nd4j.createUninitializedDetached(z.dataType(), bSize, 2 * hidden); // [B, 2H] = [h | c]
+            st.tanhC = Nd4j.createUninitializedDetached(z.dataType(), bSize, hidden);  // [B, H]
+            CellKernels.lstm(z, cPrev, st.hc, st.tanhC);                // z -> (i, f, g, o) activations
             st.act = z;
-            st.c = block(z, 1, hidden).mul(cPrev)                       // [B, H]
-                    .addi(block(z, 0, hidden).mul(block(z, 2, hidden)));
-            st.tanhC = Ops.tanhInPlace(st.c.dup());                     // [B, H]
-            st.h = block(z, 3, hidden).mul(st.tanhC);                   // [B, H]
+            st.h = st.hc.get(NDArrayIndex.all(), NDArrayIndex.interval(0, hidden));          // [B, H]
+            st.c = st.hc.get(NDArrayIndex.all(), NDArrayIndex.interval(hidden, 2 * hidden)); // [B, H]
         } else {
             INDArray gh = Ops.addRow(Ops.mm(hPrev, wH), bH);               // [B, 3H]
             INDArray a = gx.dup();                                      // [B, 3H]

@@ -26,6 +26,8 @@ public final class DecoderMath {
     private final AttentionMath.Params att;
     private final long featDim;
     private final Scratch scratch;
+    private final INDArray wxContext;   // [F, G*H] rows of W_x for the context
+    private final INDArray wxEmbedding; // [E, G*H] rows of W_x for the embedding
 
     public DecoderMath(CellType cell, AttentionState attState, Map<String, INDArray> params) {
         this(cell, attState, params, null);
@@ -39,6 +41,9 @@ public final class DecoderMath {
         this.p = params;
         this.att = attentionParams(params);
         this.featDim = params.get(ATT_W_F).size(0);
+        INDArray wx = params.get(CELL_W_X);
+        this.wxContext = Ops.rows(wx, 0, featDim);
+        this.wxEmbedding = Ops.rows(wx, featDim, wx.size(0));
     }
 
     /** The attention parameter views of a decoder parameter (or gradient) table. */
@@ -49,12 +54,18 @@ public final class DecoderMath {
 
     /** Recurrent state of a batch of captions. */
     public static final class State {
-        public INDArray h; // [B, H]
-        public INDArray c; // [B, H] (LSTM), null for GRU
+        public INDArray h;  // [B, H]
+        public INDArray c;  // [B, H] (LSTM), null for GRU
+        public INDArray hc; // [B, 2H] = [h | c] when h and c are views of it, else null
 
         public State(INDArray h, INDArray c) {
             this.h = h;
             this.c = c;
+        }
+
+        State(CellMath.Step st) {
+            this(st.h, st.c);
+            this.hc = st.hc;
         }
     }
 
@@ -81,16 +92,14 @@ public final class DecoderMath {
 
     /** Embedding part of the gates, emb W_x[F:, :] + b: [N, E] -> [N, G*H]. */
     public INDArray embeddingGates(INDArray emb) {
-        INDArray wxEmb = Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0)); // [E, G*H]
-        return Ops.addRow(Ops.mm(emb, wxEmb), p.get(CELL_B)); // [N, G*H]
-    }
-
-    private INDArray wxContext() {
-        return Ops.rows(p.get(CELL_W_X), 0, featDim); // [F, G*H]
+        return Ops.addRow(Ops.mm(emb, wxEmbedding), p.get(CELL_B)); // [N, G*H]
     }
 
     private INDArray attentionInput(State s) {
-        return attState == AttentionState.H_AND_C ? Nd4j.hstack(s.h, s.c) : s.h; // [B, S]
+        if (attState == AttentionState.H) {
+            return s.h;                                                                 // [B, H]
+        }
+        return s.hc != null ? s.hc : Nd4j.hstack(s.h, s.c);                             // [B, 2H]
     }
 
     /**
@@ -105,9 +114,14 @@ public final class DecoderMath {
     private StepCache step(INDArray features, INDArray keys, INDArray regionMask, State s, INDArray gxEmb, INDArray tq) {
         StepCache sc = new StepCache();
         sc.att = AttentionMath.forward(att, features, keys, attentionInput(s), s.h, regionMask, tq);
-        INDArray gx = Ops.mm(sc.att.context, wxContext()).addi(gxEmb);                     // [B, G*H]
+        INDArray gx = Nd4j.gemm(sc.att.context, wxContext, gxEmb.dup('c'), false, false, 1.0, 1.0); // [B, G*H]
         sc.cell = CellMath.forward(cell, gx, s.h, s.c, p.get(CELL_W_H), p.get(CELL_B_H));
         return sc;
+    }
+
+    /** The recurrent state after a step. */
+    public State nextState(StepCache sc) {
+        return new State(sc.cell);
     }
 
     /** The output head: relu(h W_1 + b_1) W + b. Returns {z1 [N, D], logits [N, V]}. */
@@ -147,7 +161,7 @@ public final class DecoderMath {
                 Scratch.get(scratch, "keys", dt, bSize, regions, att.wF.size(1)));               // [B, L, A]
         fw.embTime = Scratch.get(scratch, "embTime", dt, steps, bSize, embDim)
                 .assign(emb.permute(2, 0, 1)).reshape('c', steps * bSize, embDim);              // [T*B, E]
-        INDArray gxEmbAll = Ops.addRow(Ops.mm(fw.embTime, Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0)),
+        INDArray gxEmbAll = Ops.addRow(Ops.mm(fw.embTime, wxEmbedding,
                 Scratch.get(scratch, "gxEmb", dt, steps * bSize, gates)), p.get(CELL_B));       // [T*B, G*H]
         fw.init = initialState(pooled);
         State s = fw.init;
@@ -161,7 +175,7 @@ public final class DecoderMath {
             fw.steps[t] = sc;
             Ops.rows(fw.hAll, t * bSize, (t + 1) * bSize).assign(sc.cell.h);
             fw.alphas.get(NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()).assign(sc.att.alpha);
-            s = new State(sc.cell.h, sc.cell.c);
+            s = new State(sc.cell);
         }
         long outHidden = p.get(OUT_W_1).size(1), vocab = p.get(OUT_W).size(1);
         fw.z1 = Transforms.relu(Ops.addRow(Ops.mm(fw.hAll, p.get(OUT_W_1),
@@ -229,7 +243,7 @@ public final class DecoderMath {
         INDArray dFA = Scratch.zeros(scratch, "dFA", dt, fw.keys.shape());              // [B, L, A]
         INDArray dGxAll = Scratch.get(scratch, "dGx", dt, steps * bSize, p.get(CELL_W_X).size(1)); // [T*B, G*H]
         INDArray ctxAll = Scratch.get(scratch, "ctxAll", dt, steps * bSize, featDim);    // [T*B, F]
-        INDArray wxCtx = wxContext();
+        INDArray wxCtx = wxContext;
         INDArray dH = Nd4j.create(dLog.dataType(), bSize, hidden);                       // [B, H]
         INDArray dC = cell == CellType.LSTM ? Nd4j.create(dLog.dataType(), bSize, hidden) : null;
         for (int t = (int) steps - 1; t >= 0; t--) {
@@ -265,7 +279,7 @@ public final class DecoderMath {
         Ops.gemmAcc(ctxAll, dGxAll, Ops.rows(gWx, 0, featDim), true, false);
         Ops.gemmAcc(fw.embTime, dGxAll, Ops.rows(gWx, featDim, gWx.size(0)), true, false);
         g.get(CELL_B).addi(dGxAll.sum(0).reshape(g.get(CELL_B).shape()));               // [G*H]
-        INDArray wxEmb = Ops.rows(p.get(CELL_W_X), featDim, p.get(CELL_W_X).size(0));
+        INDArray wxEmb = wxEmbedding;
         INDArray dEmbTime = Ops.mmT(dGxAll, wxEmb, Scratch.get(scratch, "dEmbTime", dt, steps * bSize, wxEmb.size(0))); // [T*B, E]
         AttentionMath.backwardKeys(att, gAtt, features, dFA, dF);
         // initial state
