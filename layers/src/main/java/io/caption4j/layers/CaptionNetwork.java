@@ -81,7 +81,8 @@ public final class CaptionNetwork {
             if (projectionDropout < 0 || projectionDropout >= 1) {
                 throw new IllegalArgumentException("projectionDropout must be in [0, 1), got " + projectionDropout);
             }
-            FeatureProjection.Builder proj = FeatureProjection.builder().nIn(featureSize).nOut(projectionSize);
+            FeatureProjection.Builder proj = FeatureProjection.builder().nIn(featureSize).nOut(projectionSize)
+                    .inputGradient(false); // its input is the network input
             if (projectionDropout > 0) {
                 proj.dropOut(1.0 - projectionDropout); // DL4J takes the retain probability
             }

@@ -21,6 +21,7 @@ import java.util.Map;
  * to the input features during training. Parameters W [featDim, encDim], b [1, encDim] (DL4J's dense keys).
  */
 public class FeatureProjection extends FeedForwardLayer {
+    private boolean inputGradient = true;
 
     /** For Jackson. */
     public FeatureProjection() {
@@ -28,11 +29,27 @@ public class FeatureProjection extends FeedForwardLayer {
 
     private FeatureProjection(Builder b) {
         super(b);
+        this.inputGradient = b.inputGradient;
         initializeConstraints(b);
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Whether backprop computes the gradient of the input (false when the input is a network input). */
+    public boolean isInputGradient() {
+        return inputGradient;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return super.equals(o) && o instanceof FeatureProjection && ((FeatureProjection) o).inputGradient == inputGradient;
+    }
+
+    @Override
+    public int hashCode() {
+        return super.hashCode() * 31 + Boolean.hashCode(inputGradient);
     }
 
     @Override
@@ -76,8 +93,19 @@ public class FeatureProjection extends FeedForwardLayer {
 
     /** Builder; nIn (feature size) and nOut (projection size) are required. Activation defaults to ReLU. */
     public static final class Builder extends FeedForwardLayer.Builder<Builder> {
+        private boolean inputGradient = true;
+
         public Builder() {
             activation(Activation.RELU);
+        }
+
+        /**
+         * Set false when the layer's input is a network input (the encoder's features): backprop then skips the
+         * [B*L, encDim] x [encDim, featDim] product for an input gradient nobody uses, and returns none.
+         */
+        public Builder inputGradient(boolean v) {
+            this.inputGradient = v;
+            return this;
         }
 
         @Override

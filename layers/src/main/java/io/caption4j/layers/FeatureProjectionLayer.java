@@ -65,12 +65,19 @@ public class FeatureProjectionLayer extends BaseLayer<FeatureProjection> {
             INDArray delta = layerConf().getActivationFn().backprop(pre, eps).getFirst();           // [B*L, out]
             gW.assign(Ops.mTm(lastInput, delta));                                                   // [in, out] (gW is 'f' ordered)
             gB.assign(delta.sum(true, 0));                                                          // [1, out]
-            dX = Ops.mmT(delta, getParam(DefaultParamInitializer.WEIGHT_KEY),
-                    scratch.get("dX", dataType, bSize * regions, in)).reshape('c', bSize, regions, in); // [B, L, in]
+            if (layerConf().isInputGradient()) {
+                dX = Ops.mmT(delta, getParam(DefaultParamInitializer.WEIGHT_KEY),
+                        scratch.get("dX", dataType, bSize * regions, in)).reshape('c', bSize, regions, in); // [B, L, in]
+            } else {
+                dX = null;
+            }
         }
         Gradient g = new DefaultGradient();
         g.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, gW);
         g.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, gB);
+        if (dX == null) {
+            return new Pair<>(g, null); // the input is a network input: no gradient needed
+        }
         dX = backpropDropOutIfPresent(dX);
         return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, dX));
     }

@@ -43,9 +43,21 @@ final class AttentionKernels {
         return p / q;
     }
 
+    /** Whether the array's elements are laid out densely in row-major order (size-1 dimensions ignored). */
+    static boolean contiguousC(INDArray a) {
+        long expected = 1;
+        for (int i = a.rank() - 1; i >= 0; i--) {
+            if (a.size(i) != 1 && a.stride(i) != expected) {
+                return false;
+            }
+            expected *= a.size(i);
+        }
+        return true;
+    }
+
     private static void check(INDArray... arrays) {
         for (INDArray a : arrays) {
-            if (a.ordering() != 'c' || !Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'))) {
+            if (!contiguousC(a)) {
                 throw new IllegalArgumentException("Kernel needs c-ordered contiguous arrays, got " + a.shapeInfoToString());
             }
         }

@@ -60,7 +60,7 @@ public final class AttentionMath {
             return null;
         }
         INDArray m = mask.dataType() == like.dataType() ? mask : mask.castTo(like.dataType());
-        return m.ordering() == 'c' && m.elementWiseStride() == 1 && !m.isView() ? m : m.dup('c');
+        return AttentionKernels.contiguousC(m) ? m : m.dup('c');
     }
 
     /** Keys W_f f + b, computed once per image batch: [B, L, F] -> [B, L, A]. */
@@ -118,6 +118,15 @@ public final class AttentionMath {
      */
     public static StepGrad backward(Params p, Params g, Step st, INDArray f, INDArray dContext,
                                     INDArray dAlphaExtra, INDArray mask, INDArray dF, INDArray dFA) {
+        return backward(p, g, st, f, dContext, dAlphaExtra, mask, dF, dFA, null);
+    }
+
+    /**
+     * As above; with dSAOut [B, A] not null, the gradient of W_s s goes there and W_s's gradient is left to the
+     * caller (the decoder accumulates s^T dSA once, batched over time).
+     */
+    public static StepGrad backward(Params p, Params g, Step st, INDArray f, INDArray dContext,
+                                    INDArray dAlphaExtra, INDArray mask, INDArray dF, INDArray dFA, INDArray dSAOut) {
         long bSize = f.size(0), regions = f.size(1), featDim = f.size(2), attDim = p.wF.size(1);
         StepGrad out = new StepGrad();
         INDArray dRaw = dContext;                                            // [B, F]
@@ -143,10 +152,12 @@ public final class AttentionMath {
         // softmax backward: dScore = alpha * (dAlpha - sum_j alpha_j dAlpha_j)
         INDArray dot = dAlpha.mul(st.alpha).sum(true, 1);                   // [B, 1]
         INDArray dScore = dAlpha.subiColumnVector(dot).muli(st.alpha);      // [B, L]
-        INDArray dSA = Nd4j.createUninitialized(dScore.dataType(), bSize, attDim); // [B, A]
+        INDArray dSA = dSAOut != null ? dSAOut : Nd4j.createUninitializedDetached(dScore.dataType(), bSize, attDim); // [B, A]
         AttentionKernels.scoresBackward(st.tq, dScore, p.v, dFA, dSA, g.v);  // through tanh: dFA += dPre, dSA, dv
         st.tq = null;
-        Ops.gemmAcc(st.s, dSA, g.wS, true, false);                           // [S, A]
+        if (dSAOut == null) {
+            Ops.gemmAcc(st.s, dSA, g.wS, true, false);                       // [S, A]
+        }
         out.dS = Ops.mmT(dSA, p.wS);                                 // [B, S]
         return out;
     }

@@ -81,4 +81,70 @@ final class CellKernels {
             }
         }
     }
+
+    private static float sigmoidDeriv(float y) {
+        return y * (1f - y);
+    }
+
+    /**
+     * Backward of {@link #lstm}. act [B, 4H] activated gates (i, f, g, o); tanhC, cPrev, dH [B, H]; dC [B, H]
+     * or null. Writes dZ [B, 4H] (gradient of the pre-activations) and dCPrev [B, H].
+     */
+    static void lstmBackward(INDArray act, INDArray tanhC, INDArray cPrev, INDArray dH, INDArray dC,
+                             INDArray dZ, INDArray dCPrev) {
+        for (INDArray x : new INDArray[]{act, tanhC, cPrev, dH, dZ, dCPrev}) {
+            rowMajor(x);
+        }
+        if (dC != null) {
+            rowMajor(dC);
+        }
+        int bSize = (int) act.size(0), hidden = (int) tanhC.size(1);
+        if (act.dataType() == DataType.FLOAT) {
+            FloatBuffer ab = act.data().asNioFloat(), tb = tanhC.data().asNioFloat(), cb = cPrev.data().asNioFloat(),
+                    hb = dH.data().asNioFloat(), ccb = dC == null ? null : dC.data().asNioFloat(),
+                    zb = dZ.data().asNioFloat(), pb = dCPrev.data().asNioFloat();
+            float[] a = new float[4 * hidden], t = new float[hidden], c0 = new float[hidden], dh = new float[hidden],
+                    dc = new float[hidden], dz = new float[4 * hidden], dcp = new float[hidden];
+            for (int b = 0; b < bSize; b++) {
+                ab.get((int) (act.offset() + b * act.stride(0)), a);
+                tb.get((int) (tanhC.offset() + b * tanhC.stride(0)), t);
+                cb.get((int) (cPrev.offset() + b * cPrev.stride(0)), c0);
+                hb.get((int) (dH.offset() + b * dH.stride(0)), dh);
+                if (ccb != null) {
+                    ccb.get((int) (dC.offset() + b * dC.stride(0)), dc);
+                }
+                for (int j = 0; j < hidden; j++) {
+                    float i = a[j], f = a[hidden + j], g = a[2 * hidden + j], o = a[3 * hidden + j];
+                    float dct = dh[j] * o * (1f - t[j] * t[j]) + (ccb != null ? dc[j] : 0f);
+                    dz[j] = dct * g * sigmoidDeriv(i);
+                    dz[hidden + j] = dct * c0[j] * sigmoidDeriv(f);
+                    dz[2 * hidden + j] = dct * i * (1f - g * g);
+                    dz[3 * hidden + j] = dh[j] * t[j] * sigmoidDeriv(o);
+                    dcp[j] = dct * f;
+                }
+                zb.put((int) (dZ.offset() + b * dZ.stride(0)), dz);
+                pb.put((int) (dCPrev.offset() + b * dCPrev.stride(0)), dcp);
+            }
+        } else {
+            DoubleBuffer ab = act.data().asNioDouble(), tb = tanhC.data().asNioDouble(), cb = cPrev.data().asNioDouble(),
+                    hb = dH.data().asNioDouble(), ccb = dC == null ? null : dC.data().asNioDouble(),
+                    zb = dZ.data().asNioDouble(), pb = dCPrev.data().asNioDouble();
+            for (int b = 0; b < bSize; b++) {
+                long oa = act.offset() + b * act.stride(0), oz = dZ.offset() + b * dZ.stride(0);
+                for (int j = 0; j < hidden; j++) {
+                    double i = ab.get((int) (oa + j)), f = ab.get((int) (oa + hidden + j));
+                    double g = ab.get((int) (oa + 2 * hidden + j)), o = ab.get((int) (oa + 3 * hidden + j));
+                    double t = tb.get((int) (tanhC.offset() + b * tanhC.stride(0) + j));
+                    double dh = hb.get((int) (dH.offset() + b * dH.stride(0) + j));
+                    double dct = dh * o * (1 - t * t) + (ccb != null ? ccb.get((int) (dC.offset() + b * dC.stride(0) + j)) : 0);
+                    double c0 = cb.get((int) (cPrev.offset() + b * cPrev.stride(0) + j));
+                    zb.put((int) (oz + j), dct * g * i * (1 - i));
+                    zb.put((int) (oz + hidden + j), dct * c0 * f * (1 - f));
+                    zb.put((int) (oz + 2 * hidden + j), dct * i * (1 - g * g));
+                    zb.put((int) (oz + 3 * hidden + j), dh * t * o * (1 - o));
+                    pb.put((int) (dCPrev.offset() + b * dCPrev.stride(0) + j), dct * f);
+                }
+            }
+        }
+    }
 }

@@ -84,23 +84,27 @@ public final class CellMath {
      */
     public static StepGrad backward(CellType type, Step st, INDArray dH, INDArray dC, INDArray wH,
                                     INDArray dWH, INDArray dBH) {
+        return backward(type, st, dH, dC, wH, dWH, dBH, null);
+    }
+
+    /**
+     * As above; dWH may be null (LSTM: the caller accumulates hPrev^T dGx itself, batched over time) and
+     * dGxOut [B, G*H] (LSTM) receives dGx when not null.
+     */
+    public static StepGrad backward(CellType type, Step st, INDArray dH, INDArray dC, INDArray wH,
+                                    INDArray dWH, INDArray dBH, INDArray dGxOut) {
         long hidden = wH.size(0);
         StepGrad g = new StepGrad();
         INDArray a = st.act;
         if (type == CellType.LSTM) {
-            INDArray i = block(a, 0, hidden), f = block(a, 1, hidden), gg = block(a, 2, hidden), o = block(a, 3, hidden);
-            INDArray dZ = a.ulike();                                    // [B, 4H]
-            INDArray dCt = dH.mul(o).muli(Ops.tanhDerivFromOutput(st.tanhC)); // [B, H]
-            if (dC != null) {
-                dCt.addi(dC);
+            long bSize = a.size(0);
+            INDArray dZ = dGxOut != null ? dGxOut : Nd4j.createUninitializedDetached(a.dataType(), bSize, 4 * hidden); // [B, 4H]
+            g.dCPrev = Nd4j.createUninitializedDetached(a.dataType(), bSize, hidden);  // [B, H]
+            CellKernels.lstmBackward(a, st.tanhC, st.cPrev, dH, dC, dZ, g.dCPrev);
+            if (dWH != null) {
+                Ops.gemmAcc(st.hPrev, dZ, dWH, true, false);            // [H, 4H]
             }
-            block(dZ, 0, hidden).assign(dCt.mul(gg).muli(Ops.sigmoidDerivFromOutput(i)));
-            block(dZ, 1, hidden).assign(dCt.mul(st.cPrev).muli(Ops.sigmoidDerivFromOutput(f)));
-            block(dZ, 2, hidden).assign(dCt.mul(i).muli(Ops.tanhDerivFromOutput(gg)));
-            block(dZ, 3, hidden).assign(dH.mul(st.tanhC).muli(Ops.sigmoidDerivFromOutput(o)));
-            g.dCPrev = dCt.muli(f);                                     // [B, H]
-            Ops.gemmAcc(st.hPrev, dZ, dWH, true, false);                // [H, 4H]
-            g.dHPrev = Ops.mmT(dZ, wH);                         // [B, H]
+            g.dHPrev = Ops.mmT(dZ, wH);                                 // [B, H]
             g.dGx = dZ;
         } else {
             INDArray r = block(a, 0, hidden), z = block(a, 1, hidden), n = block(a, 2, hidden);

@@ -244,13 +244,22 @@ public final class DecoderMath {
         INDArray dGxAll = Scratch.get(scratch, "dGx", dt, steps * bSize, p.get(CELL_W_X).size(1)); // [T*B, G*H]
         INDArray ctxAll = Scratch.get(scratch, "ctxAll", dt, steps * bSize, featDim);    // [T*B, F]
         INDArray wxCtx = wxContext;
+        long stateSize = att.wS.size(0), attDim = att.wS.size(1);
+        INDArray sAll = Scratch.get(scratch, "sAll", dt, steps * bSize, stateSize);      // [T*B, S]
+        INDArray dSAAll = Scratch.get(scratch, "dSAAll", dt, steps * bSize, attDim);     // [T*B, A]
+        boolean lstm = cell == CellType.LSTM;
         INDArray dH = Nd4j.create(dLog.dataType(), bSize, hidden);                       // [B, H]
         INDArray dC = cell == CellType.LSTM ? Nd4j.create(dLog.dataType(), bSize, hidden) : null;
         for (int t = (int) steps - 1; t >= 0; t--) {
             StepCache sc = fw.steps[t];
             dH.addi(Ops.rows(dHAll, t * bSize, (t + 1) * bSize));
-            CellMath.StepGrad cg = CellMath.backward(cell, sc.cell, dH, dC, p.get(CELL_W_H), g.get(CELL_W_H), g.get(CELL_B_H));
-            Ops.rows(dGxAll, t * bSize, (t + 1) * bSize).assign(cg.dGx);
+            INDArray dGxRows = Ops.rows(dGxAll, t * bSize, (t + 1) * bSize);              // [B, G*H]
+            CellMath.StepGrad cg = CellMath.backward(cell, sc.cell, dH, dC, p.get(CELL_W_H),
+                    lstm ? null : g.get(CELL_W_H), g.get(CELL_B_H), lstm ? dGxRows : null);
+            if (!lstm) {
+                dGxRows.assign(cg.dGx);
+            }
+            Ops.rows(sAll, t * bSize, (t + 1) * bSize).assign(sc.att.s);
             INDArray dCtx = Ops.mmT(cg.dGx, wxCtx);                              // [B, F]
             Ops.rows(ctxAll, t * bSize, (t + 1) * bSize).assign(sc.att.context);
             INDArray dAlphaExtra = null;
@@ -260,7 +269,7 @@ public final class DecoderMath {
                             .reshape(bSize, 1).castTo(dAlphaPen.dataType()));             // [B, L]
             }
             AttentionMath.StepGrad ag = AttentionMath.backward(att, gAtt, sc.att, features, dCtx, dAlphaExtra,
-                    fw.regionMask, dF, dFA);
+                    fw.regionMask, dF, dFA, Ops.rows(dSAAll, t * bSize, (t + 1) * bSize));
             dH = cg.dHPrev;
             dC = cg.dCPrev;
             if (attState == AttentionState.H_AND_C) {
@@ -273,6 +282,16 @@ public final class DecoderMath {
                 dH.addi(ag.dH);
             }
             fw.steps[t] = null;
+        }
+        // weights of the recurrent and attention-state products, batched over time
+        Ops.gemmAcc(sAll, dSAAll, gAtt.wS, true, false);                                 // [S, A]
+        if (lstm) {
+            INDArray hPrevAll = Scratch.get(scratch, "hPrevAll", dt, steps * bSize, hidden); // [T*B, H] h_{t-1}
+            Ops.rows(hPrevAll, 0, bSize).assign(fw.init.h);
+            if (steps > 1) {
+                Ops.rows(hPrevAll, bSize, steps * bSize).assign(Ops.rows(fw.hAll, 0, (steps - 1) * bSize));
+            }
+            Ops.gemmAcc(hPrevAll, dGxAll, g.get(CELL_W_H), true, false);                 // [H, 4H]
         }
         // input weights, batched over time
         INDArray gWx = g.get(CELL_W_X);

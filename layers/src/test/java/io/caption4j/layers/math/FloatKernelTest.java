@@ -73,6 +73,15 @@ class FloatKernelTest {
         close(sd.h, sf.h, 1e-6, "h");
         close(sd.c, sf.c, 1e-6, "c");
         close(sd.act, sf.act, 1e-6, "gates");
+        INDArray dH = Nd4j.rand(DataType.DOUBLE, b, h).subi(0.5), dC = Nd4j.rand(DataType.DOUBLE, b, h).subi(0.5);
+        INDArray dWd = Nd4j.zeros(DataType.DOUBLE, h, 4 * h), dWf = Nd4j.zeros(DataType.FLOAT, h, 4 * h);
+        CellMath.StepGrad gd = CellMath.backward(CellType.LSTM, sd, dH, dC, wH, dWd, null);
+        CellMath.StepGrad gf = CellMath.backward(CellType.LSTM, sf, dH.castTo(DataType.FLOAT), dC.castTo(DataType.FLOAT),
+                wH.castTo(DataType.FLOAT), dWf, null);
+        close(gd.dGx, gf.dGx, 1e-6, "dGates");
+        close(gd.dHPrev, gf.dHPrev, 1e-6, "dHPrev");
+        close(gd.dCPrev, gf.dCPrev, 1e-6, "dCPrev");
+        close(dWd, dWf, 1e-6, "dWh");
         // and the double path against the textbook formulas
         INDArray z = gx.add(hPrev.mmul(wH));
         INDArray i = sig(z, 0, h), f = sig(z, 1, h), o = sig(z, 3, h);
