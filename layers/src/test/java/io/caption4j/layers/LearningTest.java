@@ -51,7 +51,8 @@ class LearningTest {
             net.fit(data);
         }
         double last = net.score(data);
-        assertTrue(last < 0.05 * first && last < 0.3, "loss " + first + " -> " + last);
+        System.out.printf("%s: loss %.4f -> %.4f after 300 steps%n", cell, first, last);
+        assertTrue(last < 0.15, "summed cross-entropy per caption " + first + " -> " + last + " (about 0.02 per token expected)");
 
         // greedy decoding from <start> reproduces every caption
         DecoderStep step = DecoderStep.of(net);
