@@ -128,8 +128,7 @@ public class AdditiveAttention extends CaptionVertex {
         }
 
         private AttentionMath.Params p(Map<String, INDArray> t) {
-            return new AttentionMath.Params(t.get(ATT_W_F), t.get(ATT_W_S), t.get(ATT_B), t.get(ATT_V),
-                    t.get(ATT_W_BETA), t.get(ATT_B_BETA));
+            return AttentionMath.Params.of(t);
         }
 
         @Override

@@ -29,6 +29,13 @@ public final class AttentionMath {
             this.bBeta = bBeta;
         }
 
+        /** The attention parameters (or their gradients) in a table keyed by {@code ParamKeys}. */
+        public static Params of(java.util.Map<String, INDArray> t) {
+            return new Params(t.get(io.caption4j.layers.ParamKeys.ATT_W_F), t.get(io.caption4j.layers.ParamKeys.ATT_W_S),
+                    t.get(io.caption4j.layers.ParamKeys.ATT_B), t.get(io.caption4j.layers.ParamKeys.ATT_V),
+                    t.get(io.caption4j.layers.ParamKeys.ATT_W_BETA), t.get(io.caption4j.layers.ParamKeys.ATT_B_BETA));
+        }
+
         public boolean gated() {
             return wBeta != null;
         }

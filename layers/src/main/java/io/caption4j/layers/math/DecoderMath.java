@@ -48,8 +48,7 @@ public final class DecoderMath {
 
     /** The attention parameter views of a decoder parameter (or gradient) table. */
     public static AttentionMath.Params attentionParams(Map<String, INDArray> t) {
-        return new AttentionMath.Params(t.get(ATT_W_F), t.get(ATT_W_S), t.get(ATT_B), t.get(ATT_V),
-                t.get(ATT_W_BETA), t.get(ATT_B_BETA));
+        return AttentionMath.Params.of(t);
     }
 
     /** Recurrent state of a batch of captions. */
