@@ -1,0 +1,91 @@
+package io.caption4j.zoo.inception;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.image.InceptionPreprocessor;
+import io.caption4j.zoo.NsfwjsPackage;
+import io.caption4j.zoo.tfjs.TfjsModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * InceptionV3 image features: the output of {@code mixed10} (8x8x2048, default), {@code mixed7} or
+ * {@code mixed5} (17x17x768) as regions x channels, and their mean as the pooled vector. Input preprocessing
+ * is Keras' inception_v3 (299x299, [-1, 1]). Safe for concurrent callers.
+ */
+public final class InceptionV3Encoder implements ImageEncoder {
+    /** Layers whose output can serve as features. */
+    public enum FeatureLayer { MIXED5, MIXED7, MIXED10;
+        String layerName() {
+            return name().toLowerCase();
+        }
+    }
+
+    private final KerasConvNet net;
+    private final FeatureLayer layer;
+    private final InceptionPreprocessor pre = new InceptionPreprocessor(299);
+    private final String id;
+
+    public InceptionV3Encoder(TfjsModel model, FeatureLayer layer, String id) {
+        this.net = new KerasConvNet(model, id);
+        this.layer = layer;
+        this.id = id + "#" + layer.layerName();
+        if (!net.hasLayer(layer.layerName())) {
+            throw new CaptionException(id + ": the model has no layer " + layer.layerName() + " (not an InceptionV3?)");
+        }
+    }
+
+    /** The default encoder: nsfwjs@4.4.0's ImageNet InceptionV3 from the cache (see {@link NsfwjsPackage}). */
+    public static InceptionV3Encoder nsfwjs(FeatureLayer layer) {
+        return new InceptionV3Encoder(NsfwjsPackage.inceptionV3(), layer, "nsfwjs-4.4.0/inception_v3/sha256:"
+                + NsfwjsPackage.SHA256.substring(0, 16));
+    }
+
+    public InceptionPreprocessor preprocessor() {
+        return pre;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public EncodedImage encode(BufferedImage image) {
+        return encodeAll(Collections.singletonList(image)).get(0);
+    }
+
+    @Override
+    public List<EncodedImage> encodeAll(List<BufferedImage> images) {
+        return encodeTensor(pre.toTensor(images));
+    }
+
+    /** Encodes a preprocessed batch [B, 3, 299, 299]. */
+    public List<EncodedImage> encodeTensor(INDArray x) {
+        INDArray maps = net.run(x, layer.layerName()).get(layer.layerName());          // [B, C, h, w]
+        long b = maps.size(0), c = maps.size(1), h = maps.size(2), w = maps.size(3);
+        List<EncodedImage> out = new ArrayList<>((int) b);
+        for (int i = 0; i < b; i++) {
+            INDArray spatial = maps.get(NDArrayIndex.point(i)).reshape(c, h * w).transpose().dup('c'); // [h*w, C]
+            out.add(new EncodedImage(spatial, spatial.mean(0), (int) h, (int) w));
+        }
+        return out;
+    }
+
+    /** The original model's class probabilities for a preprocessed batch (the nsfwjs head): [B, classes]. */
+    public INDArray classify(INDArray x, String outputLayer) {
+        return net.run(x, outputLayer).get(outputLayer);
+    }
+
+    /** Runs arbitrary layers on a preprocessed batch (for tests and diagnostics). */
+    public Map<String, INDArray> run(INDArray x, String... layers) {
+        return net.run(x, layers);
+    }
+}
