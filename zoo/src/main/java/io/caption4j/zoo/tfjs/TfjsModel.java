@@ -89,21 +89,24 @@ public final class TfjsModel {
     }
 
     private static JsonNode parseModelJson(String text, String source) {
-        String json = text.trim();
-        if (!json.startsWith("{")) {
-            int start = text.indexOf("{modelTopology");
-            if (start < 0) {
-                start = text.indexOf("{\"modelTopology\"");
+        String trimmed = text.trim();
+        ObjectMapper mapper = new ObjectMapper();
+        if (trimmed.startsWith("{\"")) {
+            try {
+                return mapper.readTree(trimmed);
+            } catch (IOException e) {
+                throw new CaptionException(source + ": model JSON is malformed: " + e.getMessage(), e);
             }
-            if (start < 0) {
-                throw new CaptionException(source + ": no model JSON (modelTopology) found");
-            }
-            json = JsLiteral.toJson(JsLiteral.extract(text, start));
+        }
+        int start = text.indexOf("{modelTopology");
+        if (start < 0) {
+            throw new CaptionException(source + ": no model JSON (modelTopology) found");
         }
         try {
-            return new ObjectMapper().readTree(json);
-        } catch (IOException e) {
-            throw new CaptionException(source + ": model JSON is malformed: " + e.getMessage(), e);
+            return mapper.readTree(JsLiteral.toJson(JsLiteral.extract(text, start)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CaptionException(source + ": the model object in this JavaScript module is malformed: "
+                    + e.getMessage(), e);
         }
     }
 
