@@ -1,0 +1,124 @@
+package io.caption4j.core.image;
+
+import io.caption4j.core.CaptionException;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Reads image files (JPEG baseline, progressive and CMYK, PNG, BMP, GIF first frame) with ImageIO and the
+ * TwelveMonkeys JPEG plugin, refusing before any pixel is decoded an image whose header claims more pixels
+ * than the limit (default {@value #DEFAULT_MAX_PIXELS}, or the system property {@value #MAX_PIXELS_PROPERTY}).
+ * Every failure is a {@link CaptionException} naming the file and the problem. Thread-safe.
+ */
+public final class ImageLoader {
+    public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+    public static final String MAX_PIXELS_PROPERTY = "caption4j.maxImagePixels";
+
+    static {
+        ImageIO.scanForPlugins();
+        ImageIO.setUseCache(false);
+    }
+
+    private final long maxPixels;
+
+    /** A loader with the default limit (or the system property's). */
+    public ImageLoader() {
+        this(Long.getLong(MAX_PIXELS_PROPERTY, DEFAULT_MAX_PIXELS));
+    }
+
+    public ImageLoader(long maxPixels) {
+        if (maxPixels <= 0) {
+            throw new IllegalArgumentException("maxPixels must be > 0, got " + maxPixels);
+        }
+        this.maxPixels = maxPixels;
+    }
+
+    public long maxPixels() {
+        return maxPixels;
+    }
+
+    /** Reads an image file. */
+    public BufferedImage read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new CaptionException(file + ": no such file");
+        }
+        try {
+            if (Files.size(file) == 0) {
+                throw new CaptionException(file + ": the file is empty (0 bytes)");
+            }
+            return read(Files.readAllBytes(file), file.toString());
+        } catch (IOException e) {
+            throw new CaptionException(file + ": cannot read the file (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Reads an image from a stream; name identifies it in error messages. */
+    public BufferedImage read(InputStream in, String name) {
+        try {
+            return read(in.readAllBytes(), name);
+        } catch (IOException e) {
+            throw new CaptionException(name + ": cannot read the stream (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Reads an image from its encoded bytes. */
+    public BufferedImage read(byte[] bytes, String name) {
+        if (bytes.length == 0) {
+            throw new CaptionException(name + ": the file is empty (0 bytes)");
+        }
+        try (ImageInputStream iis = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
+            if (!readers.hasNext()) {
+                throw new CaptionException(name + ": not an image, or a format caption4j cannot read"
+                        + " (supported: JPEG, PNG, BMP, GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(iis, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w <= 0 || h <= 0) {
+                    throw new CaptionException(name + ": the header gives an empty size " + w + "x" + h);
+                }
+                if (w * h > maxPixels) {
+                    throw new CaptionException(name + ": the header claims " + w + "x" + h + " = " + w * h
+                            + " pixels, above the limit of " + maxPixels + " (raise it with -D" + MAX_PIXELS_PROPERTY
+                            + "=N or new ImageLoader(N)); not decoded");
+                }
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener(new IIOReadWarningListener() {
+                    @Override
+                    public void warningOccurred(ImageReader source, String warning) {
+                        String w = warning.toLowerCase();
+                        if (!w.contains("icc") && !w.contains("color profile")) { // colour management notes are benign
+                            warnings.add(warning);
+                        }
+                    }
+                });
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new CaptionException(name + ": the image data is truncated or corrupt (" + warnings.get(0) + ")");
+                }
+                return image;
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof CaptionException) {
+                throw (CaptionException) e;
+            }
+            throw new CaptionException(name + ": the image data is truncated or corrupt (" + e.getMessage() + ")", e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.caption4j.core.image;
+
+import io.caption4j.core.CaptionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.CRC32;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Reading every supported format and image type, and clear errors for bad files. */
+class ImageLoaderTest {
+    final ImageLoader loader = new ImageLoader();
+
+    static BufferedImage photoLike(int type, int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, type);
+        Graphics2D g = img.createGraphics();
+        g.setColor(new Color(200, 40, 40, 255));
+        g.fillRect(0, 0, w / 2, h);
+        g.setColor(new Color(40, 40, 200, 255));
+        g.fillRect(w / 2, 0, w - w / 2, h);
+        g.dispose();
+        return img;
+    }
+
+    static byte[] encode(BufferedImage img, String format) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(img, format, out), "no writer for " + format);
+        return out.toByteArray();
+    }
+
+    BufferedImage fixture(String name) throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/images/" + name)) {
+            return loader.read(in, name);
+        }
+    }
+
+    @Test
+    void readsJpegPngBmpGif() throws Exception {
+        for (String format : new String[]{"jpg", "png", "bmp", "gif"}) {
+            BufferedImage img = loader.read(encode(photoLike(BufferedImage.TYPE_INT_RGB, 40, 30), format), "x." + format);
+            assertEquals(40, img.getWidth(), format);
+            assertEquals(30, img.getHeight(), format);
+            Color left = new Color(img.getRGB(5, 15)), right = new Color(img.getRGB(35, 15));
+            assertTrue(left.getRed() > 150 && right.getBlue() > 150, format + " pixels");
+        }
+    }
+
+    @Test
+    void readsProgressiveAndCmykJpegAndTheFirstGifFrame() throws Exception {
+        BufferedImage progressive = fixture("progressive.jpg");
+        assertEquals(48, progressive.getWidth());
+        BufferedImage cmyk = fixture("cmyk.jpg");
+        assertEquals(48, cmyk.getWidth());
+        assertEquals(32, cmyk.getHeight());
+        // the CMYK file is the same photo: after conversion its colours are close to the RGB one's
+        BufferedImage a = new InceptionPreprocessor(8).resize(progressive), b = new InceptionPreprocessor(8).resize(cmyk);
+        double diff = 0;
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                Color ca = new Color(a.getRGB(x, y)), cb = new Color(b.getRGB(x, y));
+                diff += Math.abs(ca.getRed() - cb.getRed()) + Math.abs(ca.getGreen() - cb.getGreen()) + Math.abs(ca.getBlue() - cb.getBlue());
+            }
+        }
+        assertTrue(diff / 64 / 3 < 40, "CMYK decoded far from RGB: mean abs difference " + diff / 64 / 3);
+        BufferedImage gif = fixture("two_frames.gif");
+        assertEquals(new Color(255, 0, 0), new Color(gif.getRGB(3, 3)), "first frame is red");
+    }
+
+    @Test
+    void everyImageTypeBecomesRgbInMinusOneToOne() {
+        InceptionPreprocessor pre = new InceptionPreprocessor(299);
+        int[] types = {BufferedImage.TYPE_INT_RGB, BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_BYTE_GRAY,
+                BufferedImage.TYPE_USHORT_GRAY, BufferedImage.TYPE_BYTE_INDEXED, BufferedImage.TYPE_3BYTE_BGR,
+                BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_USHORT_565_RGB, BufferedImage.TYPE_BYTE_BINARY};
+        for (int type : types) {
+            INDArray x = pre.toTensor(List.of(photoLike(type, 50, 20)));
+            assertArrayEquals(new long[]{1, 3, 299, 299}, x.shape());
+            assertTrue(x.minNumber().doubleValue() >= -1 && x.maxNumber().doubleValue() <= 1, "range for type " + type);
+        }
+        // transparent pixels are composited over white
+        BufferedImage clear = new BufferedImage(4, 4, BufferedImage.TYPE_INT_ARGB);
+        INDArray white = pre.toTensor(List.of(clear));
+        assertEquals(1.0, white.minNumber().doubleValue(), 1e-6);
+        // 1x1 images work
+        assertEquals(3 * 299 * 299, pre.toTensor(List.of(photoLike(BufferedImage.TYPE_INT_RGB, 1, 1))).length());
+        // the scaling is x / 127.5 - 1 on the RGB values
+        BufferedImage px = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        px.setRGB(0, 0, new Color(0, 255, 51).getRGB());
+        INDArray one = new InceptionPreprocessor(1).toTensor(List.of(px));
+        assertArrayEquals(new float[]{-1f, 1f, 51 / 127.5f - 1}, one.reshape(3).toFloatVector(), 1e-6f);
+    }
+
+    @Test
+    void sixteenBitPngReads() throws Exception {
+        BufferedImage img = loader.read(encode(photoLike(BufferedImage.TYPE_USHORT_GRAY, 10, 10), "png"), "g16.png");
+        assertEquals(10, img.getWidth());
+    }
+
+    @Test
+    void emptyNonImageAndMissingFiles(@TempDir Path dir) throws Exception {
+        Path empty = Files.write(dir.resolve("empty.jpg"), new byte[0]);
+        assertMessage(() -> loader.read(empty), "empty.jpg", "empty");
+        Path text = Files.writeString(dir.resolve("notes.jpg"), "this is not an image");
+        assertMessage(() -> loader.read(text), "notes.jpg", "not an image");
+        assertMessage(() -> loader.read(dir.resolve("nothing.png")), "nothing.png", "no such file");
+    }
+
+    @Test
+    void truncatedJpeg(@TempDir Path dir) throws Exception {
+        byte[] jpeg = encode(photoLike(BufferedImage.TYPE_INT_RGB, 64, 64), "jpg");
+        Path cut = Files.write(dir.resolve("cut.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
+        assertMessage(() -> loader.read(cut), "cut.jpg", "truncated or corrupt");
+    }
+
+    @Test
+    void hugeHeaderIsRefusedBeforeDecoding(@TempDir Path dir) throws Exception {
+        Path huge = Files.write(dir.resolve("huge.png"), pngHeader(50000, 50000));
+        assertMessage(() -> loader.read(huge), "huge.png", "50000x50000");
+        // a smaller limit applies to ordinary images too
+        byte[] small = encode(photoLike(BufferedImage.TYPE_INT_RGB, 20, 20), "png");
+        assertMessage(() -> new ImageLoader(100).read(small, "small.png"), "small.png", "above the limit of 100");
+    }
+
+    /** A PNG signature and IHDR chunk (and a truncated IDAT) claiming width x height. */
+    static byte[] pngHeader(int width, int height) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        ByteArrayOutputStream chunk = new ByteArrayOutputStream();
+        DataOutputStream c = new DataOutputStream(chunk);
+        c.writeBytes("IHDR");
+        c.writeInt(width);
+        c.writeInt(height);
+        c.write(new byte[]{8, 2, 0, 0, 0});
+        byte[] data = chunk.toByteArray();
+        out.writeInt(13);
+        out.write(data);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        out.writeInt((int) crc.getValue());
+        out.writeInt(100);
+        out.writeBytes("IDAT");
+        out.write(new byte[20]);
+        return bytes.toByteArray();
+    }
+
+    static void assertMessage(org.junit.jupiter.api.function.Executable call, String... parts) {
+        CaptionException e = assertThrows(CaptionException.class, call);
+        for (String p : parts) {
+            assertTrue(e.getMessage().contains(p), "message lacks '" + p + "': " + e.getMessage());
+        }
+    }
+}
