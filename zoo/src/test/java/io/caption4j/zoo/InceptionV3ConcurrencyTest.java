@@ -1,0 +1,61 @@
+package io.caption4j.zoo;
+
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.ImageLoader;
+import io.caption4j.zoo.inception.InceptionV3Encoder;
+import org.junit.jupiter.api.Test;
+
+import java.awt.image.BufferedImage;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** One encoder instance serves several threads, with the same features as a lone caller; batches agree too. */
+class InceptionV3ConcurrencyTest {
+
+    @Test
+    void concurrentCallersGetTheSameFeatures() throws Exception {
+        assumeTrue(java.nio.file.Files.isRegularFile(NsfwjsPackage.tarball()),
+                "nsfwjs tarball not in the cache; fetch it with: " + NsfwjsPackage.fetchCommand());
+        InceptionV3Encoder enc = InceptionV3Encoder.nsfwjs(InceptionV3Encoder.FeatureLayer.MIXED5);
+        List<BufferedImage> images = new ArrayList<>();
+        for (String name : new String[]{"chelsea.png", "coffee.png", "parrot.png"}) {
+            try (InputStream in = getClass().getResourceAsStream("/fixtures/inception/" + name)) {
+                images.add(new ImageLoader().read(in, name));
+            }
+        }
+        List<EncodedImage> alone = new ArrayList<>();
+        for (BufferedImage img : images) {
+            alone.add(enc.encode(img));
+        }
+        assertEquals(17 * 17, alone.get(0).regions());
+        assertEquals(768, alone.get(0).channels());
+        List<EncodedImage> batch = enc.encodeAll(images);
+        for (int i = 0; i < images.size(); i++) {
+            double d = alone.get(i).spatial().sub(batch.get(i).spatial()).amaxNumber().doubleValue();
+            assertTrue(d < 1e-3, "batched features differ from single by " + d);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<EncodedImage>> futures = new ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                BufferedImage img = images.get(k % images.size());
+                futures.add(pool.submit(() -> enc.encode(img)));
+            }
+            for (int k = 0; k < futures.size(); k++) {
+                EncodedImage got = futures.get(k).get();
+                double d = alone.get(k % images.size()).spatial().sub(got.spatial()).amaxNumber().doubleValue();
+                assertTrue(d < 1e-4, "thread result differs by " + d);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
