@@ -34,7 +34,11 @@ public final class InceptionV3Encoder implements ImageEncoder {
     private final String id;
 
     public InceptionV3Encoder(TfjsModel model, FeatureLayer layer, String id) {
-        this.net = new KerasConvNet(model, id);
+        this(new KerasConvNet(model, id), layer, id);
+    }
+
+    private InceptionV3Encoder(KerasConvNet net, FeatureLayer layer, String id) {
+        this.net = net;
         this.layer = layer;
         this.id = id + "#" + layer.layerName();
         if (!net.hasLayer(layer.layerName())) {
@@ -46,6 +50,17 @@ public final class InceptionV3Encoder implements ImageEncoder {
     public static InceptionV3Encoder nsfwjs(FeatureLayer layer) {
         return new InceptionV3Encoder(NsfwjsPackage.inceptionV3(), layer, "nsfwjs-4.4.0/inception_v3/sha256:"
                 + NsfwjsPackage.SHA256.substring(0, 16));
+    }
+
+    /**
+     * The encoder from Keras' own ImageNet weights, {@code inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5}
+     * (keras.applications; users with internet access download it). That file holds weights only, so the layer
+     * graph comes from the nsfwjs package's InceptionV3, which has the same architecture and layer names.
+     */
+    public static InceptionV3Encoder kerasHdf5(java.nio.file.Path notopH5, FeatureLayer layer) {
+        TfjsModel model = io.caption4j.zoo.KerasHdf5.read(notopH5, NsfwjsPackage.inceptionV3().modelConfig());
+        return new InceptionV3Encoder(new KerasConvNet(model, notopH5.toString(), layer.layerName()), layer,
+                "keras-h5/" + notopH5.getFileName());
     }
 
     public InceptionPreprocessor preprocessor() {

@@ -48,6 +48,14 @@ public final class KerasConvNet {
 
     /** Builds the runner from a TF.js (Keras) model; source names it in error messages. */
     public KerasConvNet(TfjsModel model, String source) {
+        this(model, source, new String[0]);
+    }
+
+    /**
+     * As above, keeping only the layers needed for the given outputs (all when none are given): a headless
+     * weights file (Keras' *_notop.h5) can then run with a topology that has a head.
+     */
+    public KerasConvNet(TfjsModel model, String source, String... keepOutputs) {
         this.source = source;
         JsonNode layers = model.modelConfig().get("config").get("layers");
         String in = null;
@@ -68,6 +76,21 @@ public final class KerasConvNet {
         }
         if (in == null) {
             throw new CaptionException(source + ": the model has no InputLayer");
+        }
+        if (keepOutputs.length > 0) {
+            java.util.Set<String> keep = new java.util.HashSet<>();
+            java.util.Deque<String> todo = new java.util.ArrayDeque<>(java.util.Arrays.asList(keepOutputs));
+            while (!todo.isEmpty()) {
+                String name = todo.pop();
+                Node n = nodes.get(name);
+                if (n == null) {
+                    throw new CaptionException(source + ": no layer named " + name);
+                }
+                if (keep.add(name)) {
+                    todo.addAll(n.inputs);
+                }
+            }
+            nodes.keySet().retainAll(keep);
         }
         this.input = in;
         nodes.values().forEach(n -> n.inputs.forEach(i -> consumers.merge(i, 1, Integer::sum)));

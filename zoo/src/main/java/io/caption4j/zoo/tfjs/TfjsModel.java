@@ -33,6 +33,14 @@ public final class TfjsModel {
         this.weights = weights;
     }
 
+    /**
+     * A model from its parts: topology {@code {"model_config": ...}} (Keras' JSON) and weights keyed
+     * "layer/param" in Keras layout; see {@link io.caption4j.zoo.KerasHdf5}.
+     */
+    public static TfjsModel of(JsonNode topology, Map<String, INDArray> weights) {
+        return new TfjsModel(topology, weights);
+    }
+
     /** The Keras model_config (class_name, config.layers, ...). */
     public JsonNode modelConfig() {
         return topology.get("model_config");
