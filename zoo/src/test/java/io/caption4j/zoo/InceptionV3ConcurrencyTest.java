@@ -42,6 +42,13 @@ class InceptionV3ConcurrencyTest {
             double d = alone.get(i).spatial().sub(batch.get(i).spatial()).amaxNumber().doubleValue();
             assertTrue(d < 1e-3, "batched features differ from single by " + d);
         }
+        // the deepest layer too (nested concatenations written in place), batched against single images
+        InceptionV3Encoder deep = InceptionV3Encoder.nsfwjs(InceptionV3Encoder.FeatureLayer.MIXED10);
+        List<EncodedImage> deepBatch = deep.encodeAll(images);
+        for (int i = 0; i < images.size(); i++) {
+            double d = deep.encode(images.get(i)).spatial().sub(deepBatch.get(i).spatial()).amaxNumber().doubleValue();
+            assertTrue(d < 1e-3, "mixed10 batched features differ from single by " + d);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<EncodedImage>> futures = new ArrayList<>();

@@ -5,6 +5,11 @@ import io.caption4j.zoo.tfjs.TfjsModel;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
@@ -14,6 +19,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.databind.JsonNode;
 
@@ -176,38 +182,135 @@ public final class KerasConvNet {
      * layers, computing only what they need. Layers after the last requested one are not run.
      */
     public Map<String, INDArray> run(INDArray x, String... outputs) {
+        for (String o : outputs) {
+            if (!nodes.containsKey(o)) {
+                throw new CaptionException(source + ": no layer named " + o);
+            }
+        }
         Map<String, INDArray> values = new HashMap<>();
         Map<String, INDArray> result = new LinkedHashMap<>();
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            values.put(input, x);
+        INDArray in = x.isAttached() ? x.detach() : x;
+        // every intermediate map lives in this thread's workspace, reused call after call: no allocation or
+        // garbage per image (a fresh 8 MB array costs milliseconds here, and garbage off-heap waits for the GC)
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, workspaceId)) {
+            values.put(input, in);
             for (String o : outputs) {
-                if (!nodes.containsKey(o)) {
-                    throw new CaptionException(source + ": no layer named " + o);
-                }
                 result.put(o, eval(o, values));
+            }
+            for (Map.Entry<String, INDArray> e : result.entrySet()) {
+                e.setValue(e.getValue().detach());                                       // copy out of the workspace
             }
         }
         return result;
     }
 
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0).overallocationLimit(0.1)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyMirroring(MirroringPolicy.FULL).policySpill(SpillPolicy.REALLOCATE).build();
+    private final String workspaceId = "caption4j-encoder-" + System.identityHashCode(this);
+
     private INDArray eval(String name, Map<String, INDArray> values) {
+        return eval(name, values, null);
+    }
+
+    /**
+     * Evaluates a node; with a target (a channel slice of a concatenation's output) the node writes its result
+     * there, so concatenations copy nothing: the target passes through in-place ReLUs and folded batch norms
+     * to the convolution, pooling or inner concatenation that produces the values.
+     */
+    private INDArray eval(String name, Map<String, INDArray> values, INDArray target) {
         INDArray v = values.get(name);
         if (v != null) {
+            if (target != null) {
+                target.assign(v);
+                return target;
+            }
             return v;
         }
         Node n = nodes.get(name);
+        boolean sole = consumers.getOrDefault(name, 0) <= 1;
         if (n.alias != null) {
-            v = eval(n.alias, values);
-            values.put(name, v);
-            return v;
+            v = eval(n.alias, values, target);
+        } else if (target != null && sole && n.type.equals("Activation") && n.config.get("activation").asText().equals("relu")
+                && consumers.getOrDefault(n.inputs.get(0), 0) == 1) {
+            v = Transforms.relu(eval(n.inputs.get(0), values, target), false);             // in place in the target
+        } else if (n.type.equals("Concatenate")) {
+            List<INDArray> parts = new ArrayList<>();
+            long channels = 0;
+            INDArray first = null;
+            for (String i : n.inputs) {
+                if (first == null) {
+                    first = eval(i, values);                                               // its shape sizes the output
+                    parts.add(first);
+                    channels += first.size(1);
+                } else {
+                    parts.add(null);
+                    channels += outputChannels(i);
+                }
+            }
+            INDArray out = target != null ? target
+                    : Nd4j.createUninitialized(first.dataType(), first.size(0), channels, first.size(2), first.size(3));
+            long at = 0;
+            for (int k = 0; k < n.inputs.size(); k++) {
+                long c = k == 0 ? first.size(1) : outputChannels(n.inputs.get(k));
+                INDArray slice = out.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + c), NDArrayIndex.all(), NDArrayIndex.all());
+                if (k == 0) {
+                    slice.assign(first);
+                } else {
+                    eval(n.inputs.get(k), values, slice);
+                }
+                at += c;
+            }
+            v = out;
+        } else if (target != null && sole && (n.type.equals("Conv2D") || n.type.equals("MaxPooling2D") || n.type.equals("AveragePooling2D"))) {
+            INDArray x = eval(n.inputs.get(0), values);
+            if (n.type.equals("Conv2D")) {
+                Nd4j.exec(new Conv2D(new INDArray[]{x, n.weight, n.bias}, new INDArray[]{target}, n.conv));
+            } else if (n.type.equals("MaxPooling2D")) {
+                Nd4j.exec(new MaxPooling2D(x, target, n.pool));
+            } else {
+                Nd4j.exec(new AvgPooling2D(x, target, n.pool));
+            }
+            v = target;
+        } else {
+            List<INDArray> in = new ArrayList<>();
+            for (String i : n.inputs) {
+                in.add(eval(i, values));
+            }
+            v = apply(n, in);
+            if (target != null) {
+                target.assign(v);
+                v = target;
+            }
         }
-        List<INDArray> in = new ArrayList<>();
-        for (String i : n.inputs) {
-            in.add(eval(i, values));
-        }
-        v = apply(n, in);
         values.put(name, v);
         return v;
+    }
+
+    /** Channels a node produces (convolutions, concatenations, and layers that keep their input's channels). */
+    private long outputChannels(String name) {
+        Node n = nodes.get(name);
+        if (n.alias != null) {
+            return outputChannels(n.alias);
+        }
+        switch (n.type) {
+            case "Conv2D":
+                return n.weight.size(0);
+            case "Concatenate":
+                long c = 0;
+                for (String i : n.inputs) {
+                    c += outputChannels(i);
+                }
+                return c;
+            case "Activation":
+            case "MaxPooling2D":
+            case "AveragePooling2D":
+            case "Dropout":
+                return outputChannels(n.inputs.get(0));
+            default:
+                throw new CaptionException(source + ": cannot tell the channels of " + name + " (" + n.type + ")");
+        }
     }
 
     private INDArray apply(Node n, List<INDArray> in) {
