@@ -42,6 +42,9 @@ class InceptionV3ConcurrencyTest {
             double d = alone.get(i).spatial().sub(batch.get(i).spatial()).amaxNumber().doubleValue();
             assertTrue(d < 1e-3, "batched features differ from single by " + d);
         }
+        EncodedImage mid = InceptionV3Encoder.nsfwjs(InceptionV3Encoder.FeatureLayer.MIXED7).encode(images.get(0));
+        assertEquals(17, mid.gridHeight());
+        assertEquals(768, mid.channels());
         // the deepest layer too (nested concatenations written in place), batched against single images
         InceptionV3Encoder deep = InceptionV3Encoder.nsfwjs(InceptionV3Encoder.FeatureLayer.MIXED10);
         List<EncodedImage> deepBatch = deep.encodeAll(images);

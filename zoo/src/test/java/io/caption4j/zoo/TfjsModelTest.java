@@ -123,6 +123,20 @@ class TfjsModelTest {
     }
 
     @Test
+    void uint16QuantisationAndFloat16AreHandled() {
+        String topo = "{\"modelTopology\":{\"model_config\":{}},\"weightsManifest\":[{\"paths\":[\"s\"],\"weights\":["
+                + "{\"name\":\"a\",\"shape\":[3],\"dtype\":\"float32\",\"quantization\":{\"min\":-2,\"scale\":0.001,\"dtype\":\"uint16\"}},"
+                + "{\"name\":\"b\",\"shape\":[1],\"dtype\":\"float16\"}]}]}";
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) 0).putShort((short) 2000).putShort((short) 65535).putShort((short) 0);
+        CaptionException e = assertThrows(CaptionException.class, () -> TfjsModel.read(topo, p -> b.array(), "q16"));
+        assertTrue(e.getMessage().contains("unsupported dtype float16"), e.getMessage());
+        String only16 = topo.replace(",{\"name\":\"b\",\"shape\":[1],\"dtype\":\"float16\"}", "");
+        TfjsModel m = TfjsModel.read(only16, p -> java.util.Arrays.copyOf(b.array(), 6), "q16");
+        assertArrayEquals(new float[]{-2f, 0f, -2f + 65.535f}, m.weight("a", "q16").toFloatVector(), 1e-4f);
+    }
+
+    @Test
     void notAModel() {
         assertThrows(CaptionException.class, () -> TfjsModel.read("{\"foo\": 1}", p -> null, "x.json"));
         assertThrows(CaptionException.class, () -> TfjsModel.read("{not json", p -> null, "x.json"));
