@@ -1,0 +1,223 @@
+package io.caption4j.core.decode;
+
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.DecoderStep;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Random;
+
+/**
+ * Greedy, beam and sampling decoding over {@link DecoderStep}. Every strategy stops at {@code <end>} or the
+ * maximum length and returns tokens, log-probability and per-word attention. Beam search runs the k beams of
+ * an image as one batch. Stateless: safe for concurrent callers.
+ */
+public final class CaptionDecoder {
+    private CaptionDecoder() {
+    }
+
+    /** Decodes every image of a started batch. */
+    public static List<DecodedCaption> decode(DecoderStep step, DecoderStep.State start, DecodeOptions o) {
+        switch (o.strategy) {
+            case BEAM:
+                List<DecodedCaption> out = new ArrayList<>();
+                for (int i = 0; i < start.batchSize(); i++) {
+                    out.add(beam(step, start.select(i), o));
+                }
+                return out;
+            case SAMPLE:
+            case GREEDY:
+            default:
+                return sequential(step, start, o);
+        }
+    }
+
+    /** log-softmax of a row of logits, with temperature. */
+    static double[] logSoftmax(float[] logits, double temperature) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v / temperature);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v / temperature - max);
+        }
+        double logZ = max + Math.log(sum);
+        double[] out = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = logits[i] / temperature - logZ;
+        }
+        return out;
+    }
+
+    private static List<DecodedCaption> sequential(DecoderStep step, DecoderStep.State s, DecodeOptions o) {
+        int b = (int) s.batchSize();
+        Random rnd = new Random(o.seed);
+        List<List<Integer>> tokens = new ArrayList<>();
+        List<List<float[]>> att = new ArrayList<>();
+        double[] logp = new double[b];
+        boolean[] done = new boolean[b];
+        for (int i = 0; i < b; i++) {
+            tokens.add(new ArrayList<>());
+            att.add(new ArrayList<>());
+        }
+        int[] prev = new int[b];
+        Arrays.fill(prev, Vocabulary.START_ID);
+        for (int t = 0; t < o.maxLength && !allTrue(done); t++) {
+            DecoderStep.Output out = step.step(s, prev);
+            for (int i = 0; i < b; i++) {
+                if (done[i]) {
+                    prev[i] = Vocabulary.PAD_ID;
+                    continue;
+                }
+                float[] row = out.logits.getRow(i).toFloatVector();
+                double[] lp = logSoftmax(row, 1.0);
+                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(logSoftmax(row, o.temperature), o.topK, rnd) : argmax(lp);
+                logp[i] += lp[w];
+                att.get(i).add(out.alpha.getRow(i).toFloatVector());
+                if (w == Vocabulary.END_ID) {
+                    done[i] = true;
+                } else {
+                    tokens.get(i).add(w);
+                }
+                prev[i] = w;
+            }
+            s = out.state;
+        }
+        List<DecodedCaption> res = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            res.add(new DecodedCaption(tokens.get(i).stream().mapToInt(Integer::intValue).toArray(), logp[i],
+                    att.get(i).toArray(new float[0][]), done[i]));
+        }
+        return res;
+    }
+
+    private static final class Hyp {
+        final int[] tokens;
+        final double logp;
+        final float[][] att;
+        final int row;
+
+        Hyp(int[] tokens, double logp, float[][] att, int row) {
+            this.tokens = tokens;
+            this.logp = logp;
+            this.att = att;
+            this.row = row;
+        }
+    }
+
+    private static double normalised(double logp, int length, double alpha) {
+        return alpha == 0 ? logp : logp / Math.pow(Math.max(1, length), alpha);
+    }
+
+    private static DecodedCaption beam(DecoderStep step, DecoderStep.State one, DecodeOptions o) {
+        int k = o.beamSize;
+        List<Hyp> live = List.of(new Hyp(new int[0], 0, new float[0][], 0));
+        DecoderStep.State s = one;
+        List<Hyp> finished = new ArrayList<>();
+        for (int t = 0; t < o.maxLength && !live.isEmpty(); t++) {
+            int[] prev = new int[live.size()];
+            for (int i = 0; i < live.size(); i++) {
+                Hyp h = live.get(i);
+                prev[i] = h.tokens.length == 0 ? Vocabulary.START_ID : h.tokens[h.tokens.length - 1];
+            }
+            DecoderStep.Output out = step.step(s, prev);
+            PriorityQueue<double[]> best = new PriorityQueue<>(Comparator.comparingDouble(a -> a[0]));
+            double[][] lps = new double[live.size()][];
+            for (int i = 0; i < live.size(); i++) {
+                lps[i] = logSoftmax(out.logits.getRow(i).toFloatVector(), 1.0);
+                for (int w = 0; w < lps[i].length; w++) {
+                    double score = live.get(i).logp + lps[i][w];
+                    if (best.size() < k) {
+                        best.add(new double[]{score, i, w});
+                    } else if (score > best.peek()[0]) {
+                        best.poll();
+                        best.add(new double[]{score, i, w});
+                    }
+                }
+            }
+            List<double[]> chosen = new ArrayList<>(best);
+            chosen.sort(Comparator.comparingDouble(a -> -a[0]));
+            List<Hyp> next = new ArrayList<>();
+            List<Integer> rows = new ArrayList<>();
+            for (double[] c : chosen) {
+                Hyp h = live.get((int) c[1]);
+                int w = (int) c[2];
+                float[][] att = Arrays.copyOf(h.att, h.att.length + 1);
+                att[h.att.length] = out.alpha.getRow((int) c[1]).toFloatVector();
+                if (w == Vocabulary.END_ID) {
+                    finished.add(new Hyp(h.tokens, c[0], att, -1));
+                } else {
+                    int[] toks = Arrays.copyOf(h.tokens, h.tokens.length + 1);
+                    toks[h.tokens.length] = w;
+                    next.add(new Hyp(toks, c[0], att, next.size()));
+                    rows.add((int) c[1]);
+                }
+            }
+            if (finished.size() >= k || next.isEmpty()) {
+                break;
+            }
+            s = out.state.select(rows.stream().mapToInt(Integer::intValue).toArray());
+            live = next;
+        }
+        List<Hyp> pool = new ArrayList<>(finished);
+        boolean ended = !finished.isEmpty();
+        if (!ended) {
+            pool.addAll(live);
+        }
+        Hyp bestHyp = pool.stream().max(Comparator.comparingDouble(h ->
+                normalised(h.logp, h.tokens.length + (h.row < 0 ? 1 : 0), o.lengthPenalty))).orElseThrow();
+        return new DecodedCaption(bestHyp.tokens, bestHyp.logp, bestHyp.att, bestHyp.row < 0);
+    }
+
+    private static int argmax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static int sample(double[] logp, int topK, Random rnd) {
+        int n = logp.length;
+        double cutoff = Double.NEGATIVE_INFINITY;
+        if (topK > 0 && topK < n) {
+            double[] sorted = logp.clone();
+            Arrays.sort(sorted);
+            cutoff = sorted[n - topK];
+        }
+        double total = 0;
+        for (double v : logp) {
+            if (v >= cutoff) {
+                total += Math.exp(v);
+            }
+        }
+        double u = rnd.nextDouble() * total;
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            if (logp[i] >= cutoff) {
+                last = i;
+                u -= Math.exp(logp[i]);
+                if (u <= 0) {
+                    return i;
+                }
+            }
+        }
+        return last;
+    }
+
+    private static boolean allTrue(boolean[] a) {
+        for (boolean b : a) {
+            if (!b) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
