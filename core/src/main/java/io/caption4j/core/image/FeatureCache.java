@@ -1,0 +1,177 @@
+package io.caption4j.core.image;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.function.Supplier;
+
+/**
+ * An on-disk cache of encoded images, one float16 file per image keyed by image + encoder (id, layer and
+ * pooling), read memory-mapped. Files are written to a temporary name and renamed, so an interrupted run
+ * leaves no half-written entry and a later run reuses every finished one; an unreadable entry is recomputed.
+ * Thread-safe (concurrent writers of one key write identical content; the last rename wins).
+ */
+public final class FeatureCache {
+    private static final Logger log = LoggerFactory.getLogger(FeatureCache.class);
+    private static final int MAGIC = 0x43344631; // "C4F1"
+    private static final int HEADER = 16;
+
+    private final Path dir;
+    private final String encoderKey;
+
+    /** @param encoderKey identifies the features: encoder id, layer and pooling (e.g. encoder.id() + "/pool2") */
+    public FeatureCache(Path dir, String encoderKey) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.encoderKey = encoderKey;
+    }
+
+    /** The cached features of the image, or computes, stores and returns them. */
+    public EncodedImage get(String imageKey, Supplier<EncodedImage> compute) {
+        Path file = path(imageKey);
+        if (Files.isRegularFile(file)) {
+            try {
+                return read(file);
+            } catch (IOException | RuntimeException e) {
+                log.warn("Feature cache entry {} is unreadable ({}); recomputing it", file, e.getMessage());
+            }
+        }
+        EncodedImage e = compute.get();
+        try {
+            write(file, e);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot write feature cache entry " + file, ex);
+        }
+        return e;
+    }
+
+    /** Whether the image's entry exists. */
+    public boolean contains(String imageKey) {
+        return Files.isRegularFile(path(imageKey));
+    }
+
+    Path path(String imageKey) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-1").digest((encoderKey + "\u0000" + imageKey).getBytes(StandardCharsets.UTF_8));
+            String hex = HexFormat.of().formatHex(h);
+            return dir.resolve(hex.substring(0, 2)).resolve(hex + ".f16");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void write(Path file, EncodedImage e) throws IOException {
+        Files.createDirectories(file.getParent());
+        float[] spatial = e.spatial().castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] pooled = e.pooled().castTo(DataType.FLOAT).dup('c').data().asFloat();
+        ByteBuffer b = ByteBuffer.allocate(HEADER + 2 * (spatial.length + pooled.length)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(MAGIC).putInt(e.gridHeight()).putInt(e.gridWidth()).putInt((int) e.channels());
+        for (float v : spatial) {
+            b.putShort(Half.fromFloat(v));
+        }
+        for (float v : pooled) {
+            b.putShort(Half.fromFloat(v));
+        }
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, b.array());
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static EncodedImage read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            m.order(ByteOrder.LITTLE_ENDIAN);
+            if (ch.size() < HEADER || m.getInt() != MAGIC) {
+                throw new IOException("not a caption4j feature file");
+            }
+            int h = m.getInt(), w = m.getInt(), c = m.getInt();
+            long expected = HEADER + 2L * ((long) h * w * c + c);
+            if (h <= 0 || w <= 0 || c <= 0 || ch.size() != expected) {
+                throw new IOException("size " + ch.size() + " does not match " + h + "x" + w + "x" + c);
+            }
+            float[] spatial = new float[h * w * c], pooled = new float[c];
+            for (int i = 0; i < spatial.length; i++) {
+                spatial[i] = Half.toFloat(m.getShort());
+            }
+            for (int i = 0; i < c; i++) {
+                pooled[i] = Half.toFloat(m.getShort());
+            }
+            return new EncodedImage(Nd4j.create(spatial, new long[]{(long) h * w, c}, DataType.FLOAT),
+                    Nd4j.create(pooled, new long[]{c}, DataType.FLOAT), h, w);
+        }
+    }
+
+    /** IEEE 754 half precision conversion (Java 17 has none built in). */
+    static final class Half {
+        private Half() {
+        }
+
+        static short fromFloat(float f) {
+            int bits = Float.floatToIntBits(f);
+            int sign = (bits >>> 16) & 0x8000;
+            int exp = ((bits >>> 23) & 0xFF) - 127 + 15;
+            int mant = bits & 0x7FFFFF;
+            if (((bits >>> 23) & 0xFF) == 0xFF) {                  // inf or NaN
+                return (short) (sign | 0x7C00 | (mant != 0 ? 0x200 : 0));
+            }
+            if (exp >= 0x1F) {                                     // overflow -> inf
+                return (short) (sign | 0x7C00);
+            }
+            if (exp <= 0) {                                        // subnormal or zero
+                if (exp < -10) {
+                    return (short) sign;
+                }
+                mant |= 0x800000;
+                int shift = 14 - exp;
+                int half = mant >> shift;
+                if (((mant >> (shift - 1)) & 1) != 0 && ((mant & ((1 << (shift - 1)) - 1)) != 0 || (half & 1) != 0)) {
+                    half++;
+                }
+                return (short) (sign | half);
+            }
+            int half = sign | (exp << 10) | (mant >> 13);
+            int rest = mant & 0x1FFF;
+            if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) { // round to nearest even
+                half++;
+            }
+            return (short) half;
+        }
+
+        static float toFloat(short h) {
+            int bits = h & 0xFFFF;
+            int sign = (bits & 0x8000) << 16;
+            int exp = (bits >>> 10) & 0x1F;
+            int mant = bits & 0x3FF;
+            if (exp == 0) {
+                if (mant == 0) {
+                    return Float.intBitsToFloat(sign);
+                }
+                float v = mant / 1024f * (float) Math.pow(2, -14);
+                return sign != 0 ? -v : v;
+            }
+            if (exp == 0x1F) {
+                return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+            }
+            return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
+        }
+    }
+}
