@@ -1,0 +1,73 @@
+package io.caption4j.core.data;
+
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.text.Vocabulary;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns (encoded image, caption) pairs into a training batch for {@code CaptionNetwork}: features
+ * [B, L, C], pooled [B, C], input ids [B, T] ({@code <start>} w1 .. wn), target ids [B, 1, T] (w1 .. wn
+ * {@code <end>}) and the step mask [B, T]; T is the longest caption in the batch plus one, at most maxLength
+ * (longer captions are cut and lose their {@code <end>}).
+ */
+public final class CaptionBatcher {
+    private final Vocabulary vocabulary;
+    private final Tokenizer tokenizer;
+    private final int maxLength;
+
+    public CaptionBatcher(Vocabulary vocabulary, Tokenizer tokenizer, int maxLength) {
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
+        }
+        this.vocabulary = vocabulary;
+        this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+    }
+
+    public MultiDataSet batch(List<EncodedImage> images, List<String> captions) {
+        if (images.size() != captions.size() || images.isEmpty()) {
+            throw new IllegalArgumentException("Need as many captions as images (got " + images.size() + " and "
+                    + captions.size() + ")");
+        }
+        int b = images.size();
+        int regions = images.get(0).regions();
+        long channels = images.get(0).channels();
+        List<int[]> ids = new ArrayList<>();
+        int steps = 1;
+        for (String c : captions) {
+            int[] seq = vocabulary.encode(tokenizer.tokenize(c));                 // <start> w.. <end>
+            ids.add(seq);
+            steps = Math.max(steps, Math.min(maxLength, seq.length - 1));
+        }
+        INDArray feats = Nd4j.create(DataType.FLOAT, b, regions, channels);
+        INDArray pooled = Nd4j.create(DataType.FLOAT, b, channels);
+        float[] in = new float[b * steps], target = new float[b * steps], mask = new float[b * steps];
+        for (int i = 0; i < b; i++) {
+            EncodedImage e = images.get(i);
+            if (e.regions() != regions || e.channels() != channels) {
+                throw new IllegalArgumentException("Image " + i + " has " + e.regions() + "x" + e.channels()
+                        + " features, the first " + regions + "x" + channels);
+            }
+            feats.putSlice(i, e.spatial().castTo(DataType.FLOAT));
+            pooled.putRow(i, e.pooled().castTo(DataType.FLOAT));
+            int[] seq = ids.get(i);
+            for (int t = 0; t < Math.min(steps, seq.length - 1); t++) {
+                in[i * steps + t] = seq[t];
+                target[i * steps + t] = seq[t + 1];
+                mask[i * steps + t] = 1;
+            }
+        }
+        INDArray m = Nd4j.create(mask, new long[]{b, steps}, DataType.FLOAT);
+        return new MultiDataSet(
+                new INDArray[]{feats, pooled, Nd4j.create(in, new long[]{b, steps}, DataType.FLOAT)},
+                new INDArray[]{Nd4j.create(target, new long[]{b, 1, steps}, DataType.FLOAT)},
+                new INDArray[]{null, null, m}, new INDArray[]{m});
+    }
+}
