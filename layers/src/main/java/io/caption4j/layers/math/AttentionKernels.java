@@ -260,42 +260,6 @@ final class AttentionKernels {
         }
     }
 
-    /** out[b,:] = sum_i alpha[b,i] f[b,i,:]. alpha [B, L]; f [B, L, F]; out [B, F]. */
-    static void weightedSum(INDArray alpha, INDArray f, INDArray out) {
-        check(alpha, f, out);
-        int bSize = (int) f.size(0), regions = (int) f.size(1), feat = (int) f.size(2);
-        long oA = alpha.offset(), oF = f.offset(), oO = out.offset();
-        if (f.dataType() == DataType.FLOAT) {
-            FloatBuffer al = f(alpha), fb = f(f), ob = f(out);
-            rows(bSize).forEach(b -> {
-                float[] acc = new float[feat], row = new float[feat], w = new float[regions];
-                al.get((int) (oA + (long) b * regions), w);
-                for (int i = 0; i < regions; i++) {
-                    if (w[i] == 0f) {
-                        continue;
-                    }
-                    fb.get((int) (oF + (long) (b * regions + i) * feat), row);
-                    float wi = w[i];
-                    for (int c = 0; c < feat; c++) {
-                        acc[c] += wi * row[c];
-                    }
-                }
-                ob.put((int) (oO + (long) b * feat), acc);
-            });
-        } else {
-            DoubleBuffer al = d(alpha), fb = d(f), ob = d(out);
-            rows(bSize).forEach(b -> {
-                for (int c = 0; c < feat; c++) {
-                    double acc = 0;
-                    for (int i = 0; i < regions; i++) {
-                        acc += al.get((int) (oA + (long) b * regions + i)) * fb.get((int) (oF + (long) (b * regions + i) * feat + c));
-                    }
-                    ob.put((int) (oO + (long) b * feat + c), acc);
-                }
-            });
-        }
-    }
-
     /** out[b,i] = f[b,i,:] . x[b,:]. f [B, L, F]; x [B, F]; out [B, L]. */
     static void rowDots(INDArray f, INDArray x, INDArray out) {
         check(f, x, out);

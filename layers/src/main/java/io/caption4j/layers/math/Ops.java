@@ -1,9 +1,6 @@
 package io.caption4j.layers.math;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -61,24 +58,6 @@ public final class Ops {
     /** x [rows, n] += row [n] (bias add, in place). */
     public static INDArray addRow(INDArray x, INDArray row) {
         return x.addiRowVector(row.reshape(1, row.length()));
-    }
-
-    /** out[b, i, :] = x[b, i, :] + y[b, :]: broadcast over the middle dimension. */
-    public static INDArray addMiddle(INDArray x, INDArray y, INDArray out) {
-        Nd4j.getExecutioner().exec(new BroadcastAddOp(x, y, out, 0, 2));
-        return out;
-    }
-
-    /** out[b, i, :] = x[b, i, :] * y[b, i] : broadcast over the last dimension. */
-    public static INDArray mulLast(INDArray x, INDArray y, INDArray out) {
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(x, y, out, 0, 1));
-        return out;
-    }
-
-    /** Softmax over dimension 1 of a [rows, n] array, in place. */
-    public static INDArray softmaxRowsInPlace(INDArray x) {
-        Nd4j.exec(new SoftMax(x, x, 1));
-        return x;
     }
 
     public static INDArray sigmoidInPlace(INDArray x) {

@@ -36,14 +36,4 @@ public final class Scratch {
     public static INDArray zeros(Scratch s, String key, DataType type, long... shape) {
         return get(s, key, type, shape).assign(0);
     }
-
-    /** A c-ordered copy of x. */
-    public static INDArray copy(Scratch s, String key, INDArray x) {
-        return get(s, key, x.dataType(), x.shape()).assign(x);
-    }
-
-    /** Drops every array (frees memory when shapes change for good). */
-    public void clear() {
-        arrays.clear();
-    }
 }
