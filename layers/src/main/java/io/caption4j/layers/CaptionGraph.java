@@ -8,6 +8,8 @@ import org.deeplearning4j.util.ModelSerializer;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 
 /**
  * A {@link ComputationGraph} whose score also counts the penalties of {@link PenaltySource} vertices (the
@@ -24,6 +26,11 @@ public class CaptionGraph extends ComputationGraph {
         ModelSerializer.writeModel(this, file, true);
     }
 
+    /** Writes configuration, parameters and updater state to a stream (DL4J's model zip format). */
+    public void save(OutputStream out) throws IOException {
+        ModelSerializer.writeModel(this, out, true);
+    }
+
     /** Loads a network saved by {@link #save} (or by DL4J's ModelSerializer) as a CaptionGraph. */
     public static CaptionGraph load(File file) throws IOException {
         if (!file.isFile()) {
@@ -35,6 +42,21 @@ public class CaptionGraph extends ComputationGraph {
         } catch (RuntimeException e) {
             throw new IOException("Cannot read a caption4j network from " + file + ": " + e.getMessage(), e);
         }
+        return of(plain);
+    }
+
+    /** Loads a network written by {@link #save(OutputStream)}; the stream is read to its end, not closed. */
+    public static CaptionGraph load(InputStream in, String name) throws IOException {
+        ComputationGraph plain;
+        try {
+            plain = ModelSerializer.restoreComputationGraph(in, true);
+        } catch (RuntimeException e) {
+            throw new IOException("Cannot read a caption4j network from " + name + ": " + e.getMessage(), e);
+        }
+        return of(plain);
+    }
+
+    private static CaptionGraph of(ComputationGraph plain) {
         CaptionGraph g = new CaptionGraph(plain.getConfiguration());
         g.init(plain.params(), false);
         if (plain.getUpdater(false) != null && plain.getUpdater(false).getStateViewArray() != null) {

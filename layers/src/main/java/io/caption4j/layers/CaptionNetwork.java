@@ -1,6 +1,7 @@
 package io.caption4j.layers;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
@@ -51,6 +52,7 @@ public final class CaptionNetwork {
         private long seed = 12345;
         private DataType dataType = DataType.FLOAT;
         private boolean sparseLabels = true;
+        private double gradientClip;
 
         public Builder featureSize(int v) { featureSize = v; return this; }
         public Builder pooledSize(int v) { pooledSize = v; return this; }
@@ -70,6 +72,8 @@ public final class CaptionNetwork {
         public Builder updater(IUpdater v) { updater = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder dataType(DataType v) { dataType = v; return this; }
+        /** Clips every gradient element to [-v, v] before the update (0 = no clipping; the tutorial's value is 5). */
+        public Builder gradientClip(double v) { gradientClip = v; return this; }
         /** Labels as token ids [B, 1, T] (true, default) or one-hot [B, V, T]. */
         public Builder sparseLabels(boolean v) { sparseLabels = v; return this; }
 
@@ -95,7 +99,15 @@ public final class CaptionNetwork {
             if (attentionState != null) {
                 dec.attentionState(attentionState);
             }
-            return new NeuralNetConfiguration.Builder()
+            if (gradientClip < 0 || Double.isNaN(gradientClip)) {
+                throw new IllegalArgumentException("gradientClip must be >= 0 (0 = off), got " + gradientClip);
+            }
+            NeuralNetConfiguration.Builder global = new NeuralNetConfiguration.Builder();
+            if (gradientClip > 0) {
+                global.gradientNormalization(GradientNormalization.ClipElementWiseAbsoluteValue)
+                        .gradientNormalizationThreshold(gradientClip);
+            }
+            return global
                     .seed(seed)
                     .dataType(dataType)
                     .updater(updater)
