@@ -42,4 +42,21 @@ public interface CaptionDataset {
     default int captionCount() {
         return examples().stream().mapToInt(e -> e.captions.size()).sum();
     }
+
+    /** The first n images of this data set (all of them if n is 0 or at least the size). */
+    default CaptionDataset limit(int n) {
+        if (n <= 0 || n >= examples().size()) {
+            return this;
+        }
+        CaptionDataset all = this;
+        List<Example> kept = List.copyOf(examples().subList(0, n));
+        Report r = new Report();
+        r.images = n;
+        r.captions = kept.stream().mapToInt(e -> e.captions.size()).sum();
+        return new CaptionDataset() {
+            public String name() { return all.name() + "-first" + n; }
+            public List<Example> examples() { return kept; }
+            public Report report() { return r; }
+        };
+    }
 }

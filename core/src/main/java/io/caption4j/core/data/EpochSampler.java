@@ -35,4 +35,26 @@ public final class EpochSampler {
         Collections.shuffle(all, new Random(seed));
         return n > 0 && n < all.size() ? new ArrayList<>(all.subList(0, n)) : all;
     }
+
+    /**
+     * Cuts an epoch's pairs into batches of similar caption length, so little of each batch is padding: pools of
+     * {@code pool} batches are sorted by length and cut, then the batches are shuffled. Deterministic for a seed.
+     */
+    public static List<List<Pair>> lengthBatches(List<Pair> pairs, int batchSize, int pool, java.util.function.ToIntFunction<String> length,
+                                                 long seed) {
+        if (batchSize < 1 || pool < 1) {
+            throw new IllegalArgumentException("batchSize and pool must be >= 1");
+        }
+        List<List<Pair>> batches = new ArrayList<>();
+        int span = batchSize * pool;
+        for (int i = 0; i < pairs.size(); i += span) {
+            List<Pair> chunk = new ArrayList<>(pairs.subList(i, Math.min(pairs.size(), i + span)));
+            chunk.sort(java.util.Comparator.comparingInt(p -> length.applyAsInt(p.caption)));
+            for (int j = 0; j < chunk.size(); j += batchSize) {
+                batches.add(new ArrayList<>(chunk.subList(j, Math.min(chunk.size(), j + batchSize))));
+            }
+        }
+        Collections.shuffle(batches, new Random(seed));
+        return batches;
+    }
 }

@@ -43,6 +43,17 @@ public final class FeatureCache {
 
     /** The cached features of the image, or computes, stores and returns them. */
     public EncodedImage get(String imageKey, Supplier<EncodedImage> compute) {
+        EncodedImage cached = find(imageKey);
+        if (cached != null) {
+            return cached;
+        }
+        EncodedImage e = compute.get();
+        put(imageKey, e);
+        return e;
+    }
+
+    /** The cached features of the image, or null if absent or unreadable (an unreadable entry is logged). */
+    public EncodedImage find(String imageKey) {
         Path file = path(imageKey);
         if (Files.isRegularFile(file)) {
             try {
@@ -51,13 +62,17 @@ public final class FeatureCache {
                 log.warn("Feature cache entry {} is unreadable ({}); recomputing it", file, e.getMessage());
             }
         }
-        EncodedImage e = compute.get();
+        return null;
+    }
+
+    /** Stores the features of an image (atomically: a temporary file, then a rename). */
+    public void put(String imageKey, EncodedImage e) {
+        Path file = path(imageKey);
         try {
             write(file, e);
         } catch (IOException ex) {
             throw new UncheckedIOException("Cannot write feature cache entry " + file, ex);
         }
-        return e;
     }
 
     /** Whether the image's entry exists. */

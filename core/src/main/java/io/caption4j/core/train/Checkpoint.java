@@ -1,0 +1,134 @@
+package io.caption4j.core.train;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionGraph;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * A training checkpoint: one zip with the configuration ({@value #CONFIG}), the run's state ({@value #STATE}),
+ * the vocabulary ({@value #VOCABULARY}) and the network with its optimiser state ({@value #NETWORK}, DL4J's
+ * format). Written to a temporary file, flushed to disk and renamed, so a crash at any moment leaves the previous
+ * checkpoint or the new one, never a torn file.
+ */
+public final class Checkpoint {
+    public static final String FORMAT = "caption4j-checkpoint/1";
+    static final String MARKER = "format.txt", CONFIG = "config.json", STATE = "state.json",
+            VOCABULARY = "vocabulary.txt", NETWORK = "network.zip";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public final TrainConfig config;
+    public final TrainState state;
+    public final Vocabulary vocabulary;
+    public final CaptionGraph network;
+
+    public Checkpoint(TrainConfig config, TrainState state, Vocabulary vocabulary, CaptionGraph network) {
+        this.config = config;
+        this.state = state;
+        this.vocabulary = vocabulary;
+        this.network = network;
+    }
+
+    /** Writes the checkpoint atomically to {@code file}. */
+    public void save(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
+                put(zip, MARKER, FORMAT.getBytes(StandardCharsets.UTF_8));
+                put(zip, CONFIG, config.toJson().getBytes(StandardCharsets.UTF_8));
+                put(zip, STATE, JSON.writeValueAsBytes(state));
+                put(zip, VOCABULARY, String.join("\n", vocabulary.words()).getBytes(StandardCharsets.UTF_8));
+                ByteArrayOutputStream net = new ByteArrayOutputStream();
+                network.save(net);
+                put(zip, NETWORK, net.toByteArray());
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
+        zip.putNextEntry(new ZipEntry(name));
+        zip.write(bytes);
+        zip.closeEntry();
+    }
+
+    /** Reads a checkpoint; a missing, foreign or damaged file gives a CaptionException that says which. */
+    public static Checkpoint load(Path file) {
+        byte[] marker = null, config = null, state = null, vocab = null, net = null;
+        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                byte[] bytes = zip.readAllBytes();
+                switch (e.getName()) {
+                    case MARKER: marker = bytes; break;
+                    case CONFIG: config = bytes; break;
+                    case STATE: state = bytes; break;
+                    case VOCABULARY: vocab = bytes; break;
+                    case NETWORK: net = bytes; break;
+                    default: break;
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new CaptionException("No checkpoint at " + file);
+        } catch (ZipException | java.io.EOFException e) {
+            throw new CaptionException(file + " is damaged or not a caption4j checkpoint (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new CaptionException("Cannot read checkpoint " + file + ": " + e.getMessage(), e);
+        }
+        if (marker == null) {
+            throw new CaptionException(file + " is not a caption4j checkpoint (no " + MARKER + ")");
+        }
+        String format = new String(marker, StandardCharsets.UTF_8).trim();
+        if (!format.equals(FORMAT)) {
+            throw new CaptionException(file + " has checkpoint format '" + format + "'; this caption4j reads " + FORMAT);
+        }
+        List<String> missing = new ArrayList<>();
+        for (Object[] p : new Object[][]{{CONFIG, config}, {STATE, state}, {VOCABULARY, vocab}, {NETWORK, net}}) {
+            if (p[1] == null) {
+                missing.add((String) p[0]);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new CaptionException(file + " is incomplete: missing " + missing);
+        }
+        try {
+            TrainConfig c = TrainConfig.fromJson(new String(config, StandardCharsets.UTF_8));
+            TrainState s = JSON.readValue(state, TrainState.class);
+            Vocabulary v = Vocabulary.of(Arrays.asList(new String(vocab, StandardCharsets.UTF_8).split("\n")));
+            CaptionGraph g = CaptionGraph.load(new ByteArrayInputStream(net), file + "!/" + NETWORK);
+            return new Checkpoint(c, s, v, g);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof CaptionException) {
+                throw new CaptionException(file + ": " + e.getMessage(), e);
+            }
+            throw new CaptionException(file + " is damaged: " + e.getMessage(), e);
+        }
+    }
+}

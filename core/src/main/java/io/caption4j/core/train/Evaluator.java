@@ -1,0 +1,171 @@
+package io.caption4j.core.train;
+
+import io.caption4j.core.data.CaptionBatcher;
+import io.caption4j.core.data.CaptionDataset;
+import io.caption4j.core.data.EpochSampler;
+import io.caption4j.core.data.FeatureSource;
+import io.caption4j.core.decode.CaptionDecoder;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.decode.DecodedCaption;
+import io.caption4j.core.eval.Bleu;
+import io.caption4j.core.eval.CiderD;
+import io.caption4j.core.eval.RougeL;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionGraph;
+import io.caption4j.layers.DecoderStep;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Dev loss, caption decoding over a data set, and the coco-caption metrics of the decoded captions. */
+public final class Evaluator {
+    private Evaluator() {
+    }
+
+    /** One image's decoded caption. */
+    public static final class Prediction {
+        public final CaptionDataset.Example example;
+        public final List<String> words;
+        public final DecodedCaption decoded;
+
+        Prediction(CaptionDataset.Example example, List<String> words, DecodedCaption decoded) {
+            this.example = example;
+            this.words = words;
+            this.decoded = decoded;
+        }
+
+        public String caption() {
+            return String.join(" ", words);
+        }
+    }
+
+    /** BLEU-1..4, CIDEr-D and ROUGE-L of a set of predictions. */
+    public static final class Metrics {
+        public final double[] bleu;
+        public final double ciderD, rougeL;
+        public final int images;
+
+        Metrics(double[] bleu, double ciderD, double rougeL, int images) {
+            this.bleu = bleu;
+            this.ciderD = ciderD;
+            this.rougeL = rougeL;
+            this.images = images;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("BLEU-1 %.4f  BLEU-2 %.4f  BLEU-3 %.4f  BLEU-4 %.4f  CIDEr-D %.4f  ROUGE-L %.4f  (%d images)",
+                    bleu[0], bleu[1], bleu[2], bleu[3], ciderD, rougeL, images);
+        }
+    }
+
+    /** Cross-entropy per predicted token (no penalty) of the given pairs, teacher-forced, in inference mode. */
+    public static double loss(CaptionGraph net, List<EpochSampler.Pair> pairs, FeatureSource features,
+                              CaptionBatcher batcher, int batchSize) {
+        double sum = 0;
+        long tokens = 0;
+        for (int i = 0; i < pairs.size(); i += batchSize) {
+            MultiDataSet mds = Trainer.batch(pairs.subList(i, Math.min(pairs.size(), i + batchSize)), features, batcher, null);
+            if (mds == null) {
+                continue;
+            }
+            INDArray probs = net.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays())[0]; // [B, V, T]
+            double[] r = crossEntropy(probs, mds.getLabels(0), mds.getLabelsMaskArray(0));
+            sum += r[0];
+            tokens += (long) r[1];
+        }
+        return tokens == 0 ? Double.NaN : sum / tokens;
+    }
+
+    /** Summed -log p(target) over unmasked steps, and the number of those steps. */
+    static double[] crossEntropy(INDArray probs, INDArray targets, INDArray mask) {
+        int b = (int) probs.size(0), v = (int) probs.size(1), t = (int) probs.size(2);
+        float[] p = probs.castTo(DataType.FLOAT).dup('c').data().asFloat();        // [B, V, T]
+        float[] y = targets.castTo(DataType.FLOAT).dup('c').data().asFloat();      // [B, 1, T]
+        float[] m = mask.castTo(DataType.FLOAT).dup('c').data().asFloat();         // [B, T]
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < b; i++) {
+            for (int s = 0; s < t; s++) {
+                if (m[i * t + s] == 0) {
+                    continue;
+                }
+                int target = (int) y[i * t + s];
+                sum -= Math.log(Math.max(p[(i * v + target) * t + s], 1e-30f));
+                n++;
+            }
+        }
+        return new double[]{sum, n};
+    }
+
+    /** Decodes one caption per image, a batch of images at a time. */
+    public static List<Prediction> predict(DecoderStep step, List<CaptionDataset.Example> examples, FeatureSource features,
+                                           Vocabulary vocabulary, DecodeOptions options, int batchSize, String task) {
+        List<Prediction> out = new ArrayList<>();
+        ProgressBar bar = task == null ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(examples.size())
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" img", 1).build();
+        try {
+            for (int i = 0; i < examples.size(); i += batchSize) {
+                List<CaptionDataset.Example> chunk = examples.subList(i, Math.min(examples.size(), i + batchSize));
+                Map<CaptionDataset.Example, EncodedImage> encoded = features.features(chunk);
+                if (!encoded.isEmpty()) {
+                    List<CaptionDataset.Example> ok = new ArrayList<>(encoded.keySet());
+                    DecoderStep.State start = start(step, new ArrayList<>(encoded.values()));
+                    List<DecodedCaption> decoded = CaptionDecoder.decode(step, start, options);
+                    for (int j = 0; j < ok.size(); j++) {
+                        out.add(new Prediction(ok.get(j), vocabulary.decode(decoded.get(j).tokens), decoded.get(j)));
+                    }
+                }
+                if (bar != null) {
+                    bar.stepBy(chunk.size());
+                }
+            }
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+        return out;
+    }
+
+    /** Starts a decoder batch from encoded images (all with the same grid). */
+    public static DecoderStep.State start(DecoderStep step, List<EncodedImage> images) {
+        int b = images.size();
+        EncodedImage first = images.get(0);
+        INDArray feats = Nd4j.create(DataType.FLOAT, b, first.regions(), first.channels());      // [B, L, C]
+        INDArray pooled = Nd4j.create(DataType.FLOAT, b, first.channels());                      // [B, C]
+        for (int i = 0; i < b; i++) {
+            feats.putSlice(i, images.get(i).spatial().castTo(DataType.FLOAT));
+            pooled.putRow(i, images.get(i).pooled().castTo(DataType.FLOAT));
+        }
+        return step.start(feats, pooled, null);
+    }
+
+    /** Scores predictions against their images' reference captions, all tokenized by the same tokenizer. */
+    public static Metrics score(List<Prediction> predictions, Tokenizer tokenizer) {
+        List<List<String>> hyps = new ArrayList<>();
+        List<List<List<String>>> refs = new ArrayList<>();
+        for (Prediction p : predictions) {
+            hyps.add(tokenizer.tokenize(String.join(" ", p.words)));
+            List<List<String>> r = new ArrayList<>();
+            for (String c : p.example.captions) {
+                r.add(tokenizer.tokenize(c));
+            }
+            refs.add(r);
+        }
+        if (hyps.isEmpty()) {
+            return new Metrics(new double[4], 0, 0, 0);
+        }
+        return new Metrics(Bleu.score(hyps, refs), CiderD.score(hyps, refs), RougeL.score(hyps, refs), hyps.size());
+    }
+}

@@ -1,0 +1,125 @@
+package io.caption4j.core.train;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.layers.CellType;
+import io.caption4j.layers.EmbeddingMode;
+import org.nd4j.shade.jackson.annotation.JsonIgnoreProperties;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+
+/**
+ * Everything that defines a training run, saved as JSON inside every checkpoint so that {@code --resume} and
+ * {@code evaluate} rebuild the same data, features and network. Public fields with the defaults of the
+ * Flickr8k recipe; {@link #validate()} says what is wrong.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public final class TrainConfig {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    // data and features (recorded for resume and evaluation; the Trainer is handed the loaded objects)
+    public String dataset = "flickr8k";
+    public String data = "../shared/data/flickr8k";
+    public String images;
+    public String encoder = "nsfwjs";
+    public String layer = "MIXED5";
+    public int pool = 2;
+    /** Use only the first N images of the train and dev sets (0 = all); for quick comparisons. */
+    public int limitImages;
+
+    // vocabulary
+    public int minCount = 5;
+    public int maxWords = 5000;
+    public int maxLength = 40;
+
+    // network
+    public int projectionSize = 512;
+    public int hiddenSize = 512;
+    public int attentionSize = 512;
+    public int embeddingSize = 300;
+    public int outputHiddenSize = 512;
+    public CellType cell = CellType.LSTM;
+    public EmbeddingMode embedding = EmbeddingMode.SCRATCH;
+    /** The word vectors file for FROZEN and FINE_TUNE (GloVe or word2vec text). */
+    public String wordVectors;
+    /** Dropout probability on the encoder features. */
+    public double dropout = 0.5;
+    /** Weight of the doubly stochastic attention penalty. */
+    public double attentionPenalty = 1.0;
+
+    // optimisation
+    public int batchSize = 32;
+    public int epochs = 10;
+    /** Caption pairs per epoch (0 = all). */
+    public int pairsPerEpoch;
+    public double learningRate = 4e-4;
+    /** The learning rate is multiplied by this after every epoch. */
+    public double learningRateDecay = 1.0;
+    /** Element-wise gradient clipping (0 = off). */
+    public double gradientClip = 5.0;
+    /** Scheduled sampling: probability of feeding the previous predicted word instead of the true one. */
+    public double scheduledSampling;
+    public long seed = 42;
+
+    // checkpoints and validation
+    public int checkpointEverySteps = 500;
+    public double checkpointEveryMinutes = 10;
+    /** Dev images decoded for the metrics after each epoch (0 = all). */
+    public int validationImages;
+    /** Beam size of the validation decoding (1 = greedy). */
+    public int validationBeam = 1;
+    /** Stop after this many epochs without a lower dev loss (0 = never). */
+    public int earlyStoppingPatience;
+
+    /** Throws a CaptionException naming the first bad setting. */
+    public TrainConfig validate() {
+        check(pool >= 1, "pool must be >= 1");
+        check(limitImages >= 0, "limitImages must be >= 0");
+        check(minCount >= 1, "minCount must be >= 1");
+        check(maxWords >= 5, "maxWords must be >= 5");
+        check(maxLength >= 2, "maxLength must be >= 2");
+        check(projectionSize > 0 && hiddenSize > 0 && attentionSize > 0 && embeddingSize > 0 && outputHiddenSize > 0,
+                "network sizes must be positive");
+        check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)");
+        check(attentionPenalty >= 0, "attentionPenalty must be >= 0");
+        check(batchSize >= 1, "batchSize must be >= 1");
+        check(epochs >= 1, "epochs must be >= 1");
+        check(pairsPerEpoch >= 0, "pairsPerEpoch must be >= 0");
+        check(learningRate > 0, "learningRate must be > 0");
+        check(learningRateDecay > 0 && learningRateDecay <= 1, "learningRateDecay must be in (0, 1]");
+        check(gradientClip >= 0, "gradientClip must be >= 0");
+        check(scheduledSampling >= 0 && scheduledSampling <= 1, "scheduledSampling must be in [0, 1]");
+        check(checkpointEverySteps >= 0 && checkpointEveryMinutes >= 0, "checkpoint intervals must be >= 0");
+        check(validationImages >= 0 && validationBeam >= 1, "validationImages must be >= 0 and validationBeam >= 1");
+        check(earlyStoppingPatience >= 0, "earlyStoppingPatience must be >= 0");
+        check(embedding == EmbeddingMode.SCRATCH || wordVectors != null,
+                "embedding " + embedding + " needs wordVectors (a GloVe file)");
+        return this;
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new CaptionException("Bad training configuration: " + message);
+        }
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static TrainConfig fromJson(String json) {
+        try {
+            return JSON.readValue(json, TrainConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new CaptionException("Bad training configuration JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public TrainConfig copy() {
+        return fromJson(toJson());
+    }
+}

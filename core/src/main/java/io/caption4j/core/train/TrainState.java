@@ -1,0 +1,43 @@
+package io.caption4j.core.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Where a run stands: saved in every checkpoint so that a resumed run continues at the same batch. */
+public final class TrainState {
+    /** Epochs completed (the current epoch is {@code epoch + 1}). */
+    public int epoch;
+    /** Batches of the current epoch already trained. */
+    public int batchInEpoch;
+    /** Optimiser steps so far. */
+    public long step;
+    public double bestDevLoss = Double.POSITIVE_INFINITY;
+    public int bestEpoch;
+    public int epochsWithoutImprovement;
+    public boolean finished;
+    /** Summed token cross-entropy and token count of the current epoch's batches so far. */
+    public double epochLossSum;
+    public long epochTokens;
+    public int epochSkippedPairs;
+    /** Seconds spent training and validating, summed over resumed runs. */
+    public double seconds;
+    public List<EpochResult> history = new ArrayList<>();
+
+    /** One epoch's training and validation numbers. */
+    public static final class EpochResult {
+        public int epoch;
+        public long step;
+        public double trainLoss;
+        public double devLoss;
+        public double bleu1, bleu2, bleu3, bleu4, ciderD, rougeL;
+        public double learningRate;
+        public double seconds;
+        public int skippedPairs;
+
+        @Override
+        public String toString() {
+            return String.format("epoch %d: train loss %.4f, dev loss %.4f, BLEU-4 %.4f, CIDEr-D %.4f, ROUGE-L %.4f (%.0f s)",
+                    epoch, trainLoss, devLoss, bleu4, ciderD, rougeL, seconds);
+        }
+    }
+}

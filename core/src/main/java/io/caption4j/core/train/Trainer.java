@@ -1,0 +1,336 @@
+package io.caption4j.core.train;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.data.CaptionBatcher;
+import io.caption4j.core.data.CaptionDataset;
+import io.caption4j.core.data.EpochSampler;
+import io.caption4j.core.data.FeatureSource;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionGraph;
+import io.caption4j.layers.CaptionNetwork;
+import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.EmbeddingMode;
+import io.caption4j.layers.PenaltySource;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * Trains a captioner: dataset -> {@link FeatureSource} (loader, encoder, pooling, cache) -> {@link CaptionBatcher}
+ * -> {@link CaptionNetwork} with Adam, per-epoch learning-rate decay, gradient clipping, feature dropout, the
+ * attention penalty and optional scheduled sampling. Batches group captions of similar length (less padding). After each epoch it measures the dev loss and the metrics of
+ * decoded dev captions, keeps the lowest-dev-loss network in {@value #BEST}, and can stop early.
+ * <p>Checkpoints ({@value #LATEST}) are written atomically every N steps or minutes and after every epoch. Each
+ * step's randomness (epoch order, dropout, scheduled sampling) is derived from the seed and the step number, so
+ * a resumed run continues exactly as an uninterrupted one would have.
+ */
+public final class Trainer {
+    public static final String LATEST = "checkpoint.zip", BEST = "best.zip";
+    /** Batches per pool of length-sorted pairs (see {@link EpochSampler#lengthBatches}). */
+    static final int LENGTH_POOL = 50;
+
+    private final TrainConfig config;
+    private final CaptionDataset train, dev;
+    private final FeatureSource features;
+    private final Path outDir;
+    private final Tokenizer tokenizer = new Tokenizer();
+    private INDArray pretrained;
+    private boolean progress = true;
+    private long stopAfterSteps = Long.MAX_VALUE;
+    private Consumer<String> log = System.err::println;
+
+    /**
+     * @param config the run's configuration (ignored on resume: the checkpoint's own is used)
+     * @param dev the dev split for validation, or null for none (then no early stopping and no best model)
+     * @param outDir where checkpoints go
+     */
+    public Trainer(TrainConfig config, CaptionDataset train, CaptionDataset dev, FeatureSource features, Path outDir) {
+        this.config = config.copy().validate();
+        this.train = train;
+        this.dev = dev;
+        this.features = features;
+        this.outDir = outDir;
+    }
+
+    /** The word vectors [vocabulary size, embeddingSize] for FROZEN or FINE_TUNE, in the vocabulary's order. */
+    public Trainer pretrainedEmbeddings(INDArray matrix) {
+        this.pretrained = matrix;
+        return this;
+    }
+
+    public Trainer progress(boolean show) {
+        this.progress = show;
+        return this;
+    }
+
+    /** Where messages go (default: standard error). */
+    public Trainer log(Consumer<String> sink) {
+        this.log = sink;
+        return this;
+    }
+
+    /** Stops (with a checkpoint) once this many steps are done in total; for tests and time-boxed runs. */
+    public Trainer stopAfterSteps(long steps) {
+        this.stopAfterSteps = steps;
+        return this;
+    }
+
+    /** The vocabulary a fresh run would build from the training captions. */
+    public static Vocabulary vocabulary(CaptionDataset train, TrainConfig config) {
+        Tokenizer tokenizer = new Tokenizer();
+        List<List<String>> captions = new ArrayList<>();
+        for (CaptionDataset.Example e : train.examples()) {
+            for (String c : e.captions) {
+                captions.add(tokenizer.tokenize(c));
+            }
+        }
+        return Vocabulary.build(captions, config.minCount, config.maxWords);
+    }
+
+    /** Starts a fresh run; refuses to overwrite an existing checkpoint. */
+    public Checkpoint start(Vocabulary vocabulary) {
+        if (Files.exists(outDir.resolve(LATEST))) {
+            throw new CaptionException(outDir.resolve(LATEST) + " exists: resume it, or train into another folder");
+        }
+        CaptionGraph net = network(config, vocabulary, featureSizes(), pretrained);
+        return run(new Checkpoint(config, new TrainState(), vocabulary, net));
+    }
+
+    /** Continues the run saved in {@code outDir}. */
+    public Checkpoint resume() {
+        Checkpoint c = Checkpoint.load(outDir.resolve(LATEST));
+        removeStaleTemporaryFiles();
+        if (c.state.finished) {
+            log.accept("The run in " + outDir + " has finished (" + c.state.epoch + " epochs)");
+            return c;
+        }
+        log.accept("Resuming " + outDir.resolve(LATEST) + " at epoch " + (c.state.epoch + 1) + ", batch "
+                + c.state.batchInEpoch + ", step " + c.state.step);
+        return run(c);
+    }
+
+    /** Deletes temporary checkpoint files a killed process left half-written. */
+    private void removeStaleTemporaryFiles() {
+        try (var files = Files.list(outDir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String n = p.getFileName().toString();
+                if ((n.startsWith(LATEST + ".") || n.startsWith(BEST + ".")) && n.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            log.accept("Could not clean temporary files in " + outDir + ": " + e.getMessage());
+        }
+    }
+
+    private long[] featureSizes() {
+        for (CaptionDataset.Example e : train.examples()) {
+            Map<CaptionDataset.Example, EncodedImage> f = features.features(List.of(e));
+            if (!f.isEmpty()) {
+                EncodedImage x = f.values().iterator().next();
+                return new long[]{x.channels(), x.pooled().length()};
+            }
+        }
+        throw new CaptionException("None of the " + train.examples().size() + " training images could be read");
+    }
+
+    /** The network of a configuration. */
+    static CaptionGraph network(TrainConfig c, Vocabulary vocabulary, long[] featureSizes, INDArray pretrained) {
+        if (c.embedding != EmbeddingMode.SCRATCH) {
+            if (pretrained == null) {
+                throw new CaptionException("Embedding mode " + c.embedding + " needs the word vectors matrix");
+            }
+            if (pretrained.rank() != 2 || pretrained.size(0) != vocabulary.size() || pretrained.size(1) != c.embeddingSize) {
+                throw new CaptionException("The word vectors matrix is " + Arrays.toString(pretrained.shape()) + "; it must be ["
+                        + vocabulary.size() + ", " + c.embeddingSize + "] (vocabulary size, embeddingSize)");
+            }
+        }
+        return CaptionNetwork.builder()
+                .featureSize((int) featureSizes[0]).pooledSize((int) featureSizes[1])
+                .projectionSize(c.projectionSize).embeddingSize(c.embeddingSize).hiddenSize(c.hiddenSize)
+                .attentionSize(c.attentionSize).outputHiddenSize(c.outputHiddenSize).vocabularySize(vocabulary.size())
+                .cellType(c.cell).attentionPenalty(c.attentionPenalty).projectionDropout(c.dropout)
+                .embeddings(c.embedding, c.embedding == EmbeddingMode.SCRATCH ? null : pretrained)
+                .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate, c.learningRateDecay)))
+                .gradientClip(c.gradientClip).seed(c.seed)
+                .build();
+    }
+
+    private Checkpoint run(Checkpoint ck) {
+        TrainConfig c = ck.config;
+        TrainState s = ck.state;
+        CaptionGraph net = ck.network;
+        CaptionBatcher batcher = new CaptionBatcher(ck.vocabulary, tokenizer, c.maxLength);
+        long started = System.nanoTime(), lastSave = started;
+        double secondsBefore = s.seconds;
+        while (s.epoch < c.epochs) {
+            int epoch = s.epoch + 1;
+            List<List<EpochSampler.Pair>> epochBatches = EpochSampler.lengthBatches(
+                    EpochSampler.epoch(train, c.pairsPerEpoch, c.seed + epoch), c.batchSize, LENGTH_POOL,
+                    caption -> tokenizer.tokenize(caption).size(), c.seed + epoch);
+            int batches = epochBatches.size();
+            net.getConfiguration().setEpochCount(epoch - 1);   // the learning-rate schedule's epoch
+            ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("epoch " + epoch + "/" + c.epochs)
+                    .setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1)
+                    .startsFrom(s.batchInEpoch, java.time.Duration.ZERO).build() : null;
+            long epochStart = System.nanoTime(), tokensSinceStart = 0;
+            try {
+                while (s.batchInEpoch < batches) {
+                    List<EpochSampler.Pair> chunk = epochBatches.get(s.batchInEpoch);
+                    int[] skipped = new int[1];
+                    MultiDataSet mds = batch(chunk, features, batcher, skipped);
+                    s.epochSkippedPairs += skipped[0];
+                    if (mds != null) {
+                        long stepSeed = c.seed * 1_000_003L + s.step;
+                        if (c.scheduledSampling > 0) {
+                            ScheduledSampling.apply(net, mds, c.scheduledSampling, new Random(stepSeed));
+                        }
+                        Nd4j.getRandom().setSeed(stepSeed);                    // dropout
+                        net.fit(mds);
+                        int b = (int) mds.getFeatures(0).size(0);
+                        double tokens = mds.getLabelsMaskArray(0).sumNumber().doubleValue();
+                        double penalty = ((PenaltySource) net.getVertex(CaptionNetwork.DECODER)).penaltyScore();
+                        s.epochLossSum += (net.score() - penalty) * b;
+                        s.epochTokens += (long) tokens;
+                        tokensSinceStart += (long) tokens;
+                    }
+                    s.step++;
+                    s.batchInEpoch++;
+                    if (bar != null) {
+                        double secs = (System.nanoTime() - epochStart) / 1e9;
+                        bar.setExtraMessage(String.format(" loss %.3f  %.0f tok/s", s.epochLossSum / Math.max(1, s.epochTokens),
+                                tokensSinceStart / Math.max(secs, 1e-9)));
+                        bar.stepTo(s.batchInEpoch);
+                    }
+                    long now = System.nanoTime();
+                    boolean dueSteps = c.checkpointEverySteps > 0 && s.step % c.checkpointEverySteps == 0;
+                    boolean dueTime = c.checkpointEveryMinutes > 0 && (now - lastSave) / 6e10 >= c.checkpointEveryMinutes;
+                    if (s.step >= stopAfterSteps || ((dueSteps || dueTime) && s.batchInEpoch < batches)) {
+                        s.seconds = secondsBefore + (now - started) / 1e9;
+                        save(ck, LATEST);
+                        lastSave = now;
+                        if (s.step >= stopAfterSteps) {
+                            return ck;
+                        }
+                    }
+                }
+            } finally {
+                if (bar != null) {
+                    bar.close();
+                }
+            }
+            TrainState.EpochResult r = validate(ck, batcher, epoch);
+            s.history.add(r);
+            log.accept(r.toString());
+            boolean improved = dev != null && r.devLoss < s.bestDevLoss;
+            if (improved) {
+                s.bestDevLoss = r.devLoss;
+                s.bestEpoch = epoch;
+                s.epochsWithoutImprovement = 0;
+            } else if (dev != null) {
+                s.epochsWithoutImprovement++;
+            }
+            s.epoch = epoch;
+            s.batchInEpoch = 0;
+            s.epochLossSum = 0;
+            s.epochTokens = 0;
+            s.epochSkippedPairs = 0;
+            boolean stopEarly = c.earlyStoppingPatience > 0 && s.epochsWithoutImprovement >= c.earlyStoppingPatience;
+            s.finished = s.epoch >= c.epochs || stopEarly;
+            s.seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
+            if (improved) {
+                save(ck, BEST);
+            }
+            save(ck, LATEST);
+            lastSave = System.nanoTime();
+            if (stopEarly) {
+                log.accept("Stopping early: no lower dev loss for " + s.epochsWithoutImprovement + " epochs (best: epoch "
+                        + s.bestEpoch + ", " + String.format("%.4f", s.bestDevLoss) + ")");
+                break;
+            }
+        }
+        return ck;
+    }
+
+    private TrainState.EpochResult validate(Checkpoint ck, CaptionBatcher batcher, int epoch) {
+        TrainConfig c = ck.config;
+        TrainState s = ck.state;
+        TrainState.EpochResult r = new TrainState.EpochResult();
+        r.epoch = epoch;
+        r.step = s.step;
+        r.trainLoss = s.epochLossSum / Math.max(1, s.epochTokens);
+        r.skippedPairs = s.epochSkippedPairs;
+        r.learningRate = c.learningRate * Math.pow(c.learningRateDecay, epoch - 1);
+        long t0 = System.nanoTime();
+        r.devLoss = Double.NaN;
+        if (dev != null) {
+            r.devLoss = Evaluator.loss(ck.network, EpochSampler.epoch(dev, 0, 0), features, batcher, 64);
+            List<CaptionDataset.Example> images = dev.examples();
+            if (c.validationImages > 0 && c.validationImages < images.size()) {
+                images = images.subList(0, c.validationImages);
+            }
+            DecodeOptions o = (c.validationBeam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(c.validationBeam))
+                    .withMaxLength(c.maxLength);
+            List<Evaluator.Prediction> p = Evaluator.predict(DecoderStep.of(ck.network), images, features, ck.vocabulary, o,
+                    32, progress ? "dev decoding" : null);
+            Evaluator.Metrics m = Evaluator.score(p, tokenizer);
+            r.bleu1 = m.bleu[0];
+            r.bleu2 = m.bleu[1];
+            r.bleu3 = m.bleu[2];
+            r.bleu4 = m.bleu[3];
+            r.ciderD = m.ciderD;
+            r.rougeL = m.rougeL;
+        }
+        r.seconds = (System.nanoTime() - t0) / 1e9;
+        return r;
+    }
+
+    private void save(Checkpoint ck, String name) {
+        try {
+            ck.save(outDir.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write checkpoint " + outDir.resolve(name), e);
+        }
+    }
+
+    /** A training batch of the pairs whose images can be read, or null if none can; counts the others. */
+    static MultiDataSet batch(List<EpochSampler.Pair> pairs, FeatureSource features, CaptionBatcher batcher, int[] skipped) {
+        List<CaptionDataset.Example> examples = new ArrayList<>(pairs.size());
+        for (EpochSampler.Pair p : pairs) {
+            examples.add(p.example);
+        }
+        Map<CaptionDataset.Example, EncodedImage> encoded = features.features(examples);
+        List<EncodedImage> images = new ArrayList<>();
+        List<String> captions = new ArrayList<>();
+        for (EpochSampler.Pair p : pairs) {
+            EncodedImage e = encoded.get(p.example);
+            if (e != null) {
+                images.add(e);
+                captions.add(p.caption);
+            } else if (skipped != null) {
+                skipped[0]++;
+            }
+        }
+        return images.isEmpty() ? null : batcher.batch(images, captions);
+    }
+}

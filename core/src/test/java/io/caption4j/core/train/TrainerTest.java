@@ -1,0 +1,192 @@
+package io.caption4j.core.train;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.data.CaptionDataset;
+import io.caption4j.core.data.FeatureSource;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.DecoderStep;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TrainerTest {
+    @TempDir
+    static Path tmp;
+    static CaptionDataset train, dev;
+
+    @BeforeAll
+    static void data() throws IOException {
+        train = ToyData.dataset(ToyData.write(tmp.resolve("train"), 48, 1));
+        dev = ToyData.dataset(ToyData.write(tmp.resolve("dev"), 12, 2));
+    }
+
+    private static Trainer trainer(TrainConfig c, Path out) throws IOException {
+        return new Trainer(c, train, dev, ToyData.features(new ToyData.Encoder(), tmp.resolve("cache")), out)
+                .progress(false).log(s -> { });
+    }
+
+    @Test
+    void learnsTheToyTaskAndKeepsTheBestNetwork() throws IOException {
+        TrainConfig c = ToyData.config();
+        c.epochs = 20;
+        c.dropout = 0;
+        c.checkpointEverySteps = 0;
+        Path out = tmp.resolve("learn");
+        Checkpoint ck = trainer(c, out).start(Trainer.vocabulary(train, c));
+        TrainState s = ck.state;
+        assertTrue(s.finished);
+        assertEquals(20, s.history.size());
+        double first = s.history.get(0).devLoss, last = s.history.get(19).devLoss;
+        assertTrue(last < first * 0.5, "dev loss " + first + " -> " + last);
+        assertTrue(s.history.get(19).bleu1 > 0.7, "BLEU-1 " + s.history.get(19).bleu1);
+        Checkpoint best = Checkpoint.load(out.resolve(Trainer.BEST));
+        assertEquals(s.bestEpoch, best.state.bestEpoch);
+        assertEquals(s.bestDevLoss, best.state.history.get(s.bestEpoch - 1).devLoss, 0);
+        // the colour word of a decoded dev caption is the image's colour
+        FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
+        List<Evaluator.Prediction> p = Evaluator.predict(DecoderStep.of(best.network), dev.examples(), f, best.vocabulary,
+                DecodeOptions.beam(3), 4, null);
+        int right = 0;
+        for (Evaluator.Prediction x : p) {
+            String ref = x.example.captions.get(0);
+            for (String color : ToyData.COLORS) {
+                if (ref.contains(color) && x.words.contains(color)) {
+                    right++;
+                }
+            }
+        }
+        s.history.forEach(h -> System.out.println("HIST " + h));
+        p.forEach(x -> System.out.println("PRED " + x.example.captions.get(0) + " -> " + x.caption()));
+        assertTrue(right >= 10, right + " of 12 colours right: " + p.get(0).caption());
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun() throws IOException {
+        TrainConfig c = ToyData.config();
+        c.scheduledSampling = 0.3;  // resumed randomness: epoch order, dropout and sampling
+        c.learningRateDecay = 0.5;
+        Vocabulary v = Trainer.vocabulary(train, c);
+        Checkpoint whole = trainer(c, tmp.resolve("whole")).start(v);
+        assertTrue(whole.state.finished);
+        assertEquals(2 * 12, whole.state.step);   // 96 pairs / 8 per batch, 2 epochs
+
+        Path out = tmp.resolve("pieces");
+        Checkpoint part = trainer(c, out).stopAfterSteps(7).start(v);
+        assertFalse(part.state.finished);
+        assertEquals(7, part.state.step);
+        Checkpoint more = trainer(c, out).stopAfterSteps(17).resume();    // crosses the epoch boundary
+        assertEquals(17, more.state.step);
+        Checkpoint done = trainer(c, out).resume();
+        assertTrue(done.state.finished);
+
+        INDArray a = whole.network.params(), b = done.network.params();
+        assertEquals(0.0, a.sub(b).amaxNumber().doubleValue(), 0.0, "parameters differ after resume");
+        assertEquals(whole.network.getUpdater().getStateViewArray(), done.network.getUpdater().getStateViewArray());
+        assertEquals(whole.state.history.get(1).devLoss, done.state.history.get(1).devLoss, 0.0);
+        assertEquals(whole.state.history.get(0).trainLoss, done.state.history.get(0).trainLoss, 1e-12);
+    }
+
+    @Test
+    void refusesToOverwriteARunAndValidatesTheConfiguration() throws IOException {
+        TrainConfig c = ToyData.config();
+        c.epochs = 1;
+        Vocabulary v = Trainer.vocabulary(train, c);
+        Path out = tmp.resolve("twice");
+        trainer(c, out).start(v);
+        CaptionException e = assertThrows(CaptionException.class, () -> trainer(c, out).start(v));
+        assertTrue(e.getMessage().contains("resume"), e.getMessage());
+
+        TrainConfig bad = ToyData.config();
+        bad.dropout = 1.5;
+        e = assertThrows(CaptionException.class, () -> trainer(bad, tmp.resolve("bad")));
+        assertTrue(e.getMessage().contains("dropout"), e.getMessage());
+        TrainConfig glove = ToyData.config();
+        glove.embedding = io.caption4j.layers.EmbeddingMode.FINE_TUNE;
+        e = assertThrows(CaptionException.class, () -> trainer(glove, tmp.resolve("glove")));
+        assertTrue(e.getMessage().contains("wordVectors"), e.getMessage());
+    }
+
+    @Test
+    void configurationRoundTripsThroughJson() {
+        TrainConfig c = ToyData.config();
+        c.scheduledSampling = 0.25;
+        c.wordVectors = "glove.txt";
+        assertEquals(c.toJson(), TrainConfig.fromJson(c.toJson()).toJson());
+        CaptionException e = assertThrows(CaptionException.class, () -> TrainConfig.fromJson("{\"epochz\": 3}"));
+        assertTrue(e.getMessage().contains("epochz"), e.getMessage());
+    }
+
+    @Test
+    void frozenGloveKeepsTheEmbeddingAndFineTuneChangesIt() throws IOException {
+        for (io.caption4j.layers.EmbeddingMode mode : new io.caption4j.layers.EmbeddingMode[]{
+                io.caption4j.layers.EmbeddingMode.FROZEN, io.caption4j.layers.EmbeddingMode.FINE_TUNE}) {
+            TrainConfig c = ToyData.config();
+            c.epochs = 1;
+            c.embedding = mode;
+            c.wordVectors = "toy";
+            Vocabulary v = Trainer.vocabulary(train, c);
+            INDArray glove = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, v.size(), c.embeddingSize);
+            Checkpoint ck = trainer(c, tmp.resolve("emb-" + mode)).pretrainedEmbeddings(glove).start(v);
+            INDArray after = ck.network.getLayer("embedding").getParam("W");
+            double diff = after.sub(glove).amaxNumber().doubleValue();
+            if (mode == io.caption4j.layers.EmbeddingMode.FROZEN) {
+                assertEquals(0.0, diff, 0.0);
+            } else {
+                assertTrue(diff > 1e-4, "fine-tuned embedding did not move");
+            }
+        }
+        TrainConfig c = ToyData.config();
+        c.embedding = io.caption4j.layers.EmbeddingMode.FINE_TUNE;
+        c.wordVectors = "toy";
+        Vocabulary v = Trainer.vocabulary(train, c);
+        INDArray wrong = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, v.size(), 7);
+        CaptionException e = assertThrows(CaptionException.class,
+                () -> trainer(c, tmp.resolve("wrong")).pretrainedEmbeddings(wrong).start(v));
+        assertTrue(e.getMessage().contains("embeddingSize"), e.getMessage());
+    }
+
+    @Test
+    void unreadableImagesAreSkippedAndCounted() throws IOException {
+        Path dir = tmp.resolve("broken");
+        Path csv = ToyData.write(dir, 16, 3);
+        Files.writeString(dir.resolve("img0.png"), "not a png");
+        CaptionDataset d = ToyData.dataset(csv);
+        TrainConfig c = ToyData.config();
+        c.epochs = 1;
+        FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
+        Checkpoint ck = new Trainer(c, d, null, f, tmp.resolve("broken-run")).progress(false).log(s -> { })
+                .start(Trainer.vocabulary(d, c));
+        assertTrue(ck.state.finished);
+        assertEquals(2, ck.state.history.get(0).skippedPairs);   // img0's two captions
+        assertEquals(1, f.failedImages());
+    }
+
+    @Test
+    void crossEntropyCountsOnlyUnmaskedSteps() {
+        // probs [1, 3, 2]: step 0 gives target 2 p=0.5, step 1 masked
+        INDArray probs = org.nd4j.linalg.factory.Nd4j.create(new float[]{0.2f, 0.1f, 0.3f, 0.1f, 0.5f, 0.8f}, new long[]{1, 3, 2});
+        INDArray target = org.nd4j.linalg.factory.Nd4j.create(new float[]{2, 0}, new long[]{1, 1, 2});
+        INDArray mask = org.nd4j.linalg.factory.Nd4j.create(new float[]{1, 0}, new long[]{1, 2});
+        double[] r = Evaluator.crossEntropy(probs, target, mask);
+        assertEquals(-Math.log(0.5), r[0], 1e-6);
+        assertEquals(1, r[1], 0);
+    }
+
+    @Test
+    void metricsUseTheSameTokenizerForHypothesesAndReferences() {
+        CaptionDataset.Example e = new CaptionDataset.Example("x", Path.of("x.png"), List.of("A red square, on the LEFT."));
+        Evaluator.Prediction p = new Evaluator.Prediction(e, List.of("a", "red", "square", "on", "the", "left"), null);
+        Evaluator.Metrics m = Evaluator.score(List.of(p), new Tokenizer());
+        assertEquals(1.0, m.bleu[3], 1e-9);
+    }
+}
