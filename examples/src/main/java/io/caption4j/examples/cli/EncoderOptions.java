@@ -1,0 +1,68 @@
+package io.caption4j.examples.cli;
+
+import io.caption4j.core.data.FeatureSource;
+import io.caption4j.core.image.FeatureCache;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.image.ImageLoader;
+import io.caption4j.zoo.NsfwjsPackage;
+import io.caption4j.zoo.inception.InceptionV3Encoder;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/** The image encoder and the feature pipeline behind it. */
+public final class EncoderOptions {
+    @Option(names = "--encoder", defaultValue = "nsfwjs",
+            description = "nsfwjs (nsfwjs@4.4.0's ImageNet InceptionV3, fetched by npm pack) or keras:PATH "
+                    + "(Keras' inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5) (default: ${DEFAULT-VALUE}).")
+    String encoder;
+
+    @Option(names = "--layer", defaultValue = "MIXED5",
+            description = "Feature layer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; mixed5 is the last "
+                    + "ImageNet layer of the nsfwjs model).")
+    InceptionV3Encoder.FeatureLayer layer;
+
+    @Option(names = "--pool", defaultValue = "2",
+            description = "Average-pool the feature grid k x k before the decoder (17x17 -> 9x9 with 2; 1 = off) (default: ${DEFAULT-VALUE}).")
+    int pool;
+
+    @Option(names = "--cache", description = "Feature cache folder (default: the caption4j cache folder's features/).")
+    Path cache;
+
+    @Option(names = "--no-cache", description = "Encode images every time instead of caching their features.")
+    boolean noCache;
+
+    @Option(names = "--encode-batch", defaultValue = "8", description = "Images per encoder batch (default: ${DEFAULT-VALUE}).")
+    int encodeBatch;
+
+    /** The encoder these options name, with the same spelling saved in training configurations. */
+    static ImageEncoder encoder(String spec, InceptionV3Encoder.FeatureLayer layer) {
+        if (spec.startsWith("keras:")) {
+            return InceptionV3Encoder.kerasHdf5(Path.of(spec.substring("keras:".length())), layer);
+        }
+        if (!spec.equals("nsfwjs")) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Caption4j()),
+                    "Unknown encoder '" + spec + "': use nsfwjs or keras:PATH");
+        }
+        return InceptionV3Encoder.nsfwjs(layer);
+    }
+
+    ImageEncoder encoder() {
+        return encoder(encoder, layer);
+    }
+
+    FeatureSource featureSource(ImageEncoder enc) {
+        FeatureCache c = null;
+        if (!noCache) {
+            Path dir = cache != null ? cache : NsfwjsPackage.cacheDir().resolve("features");
+            try {
+                c = new FeatureCache(dir, FeatureSource.cacheKey(enc, pool));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create the feature cache folder " + dir, e);
+            }
+        }
+        return new FeatureSource(enc, pool, c, new ImageLoader(), encodeBatch);
+    }
+}

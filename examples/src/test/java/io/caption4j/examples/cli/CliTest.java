@@ -1,0 +1,121 @@
+package io.caption4j.examples.cli;
+
+import io.caption4j.zoo.NsfwjsPackage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    /** Runs the command line in-process; returns exit code, stdout and stderr. */
+    static String[] run(String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Caption4j.run(args);
+            return new String[]{String.valueOf(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void helpListsEveryOptionOfEveryCommand() {
+        CommandLine cli = new CommandLine(new Caption4j());
+        assertTrue(cli.getSubcommands().keySet().containsAll(java.util.List.of("features", "train", "evaluate")));
+        for (var entry : cli.getSubcommands().entrySet()) {
+            String[] r = run(entry.getKey(), "--help");
+            assertEquals("0", r[0]);
+            for (CommandLine.Model.OptionSpec o : entry.getValue().getCommandSpec().options()) {
+                assertTrue(r[1].contains(o.longestName()), entry.getKey() + " --help lacks " + o.longestName());
+                assertFalse(o.description().length == 0 && !o.usageHelp() && !o.versionHelp(),
+                        entry.getKey() + " " + o.longestName() + " has no description");
+            }
+        }
+    }
+
+    @Test
+    void badInputGivesOneLineErrors() {
+        String[] r = run("evaluate", "--model", tmp.resolve("none.zip").toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("error: No checkpoint"), r[2]);
+        assertFalse(r[2].contains("\tat "), "no stack trace");
+        r = run("train", "--epochs", "0", "--out", tmp.resolve("x").toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("epochs must be >= 1"), r[2]);
+        r = run("train", "--layer", "MIXED99");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("MIXED99"), r[2]);
+    }
+
+    private Path toyData(int n) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("data"));
+        StringBuilder csv = new StringBuilder("image,caption\n");
+        Color[] colors = {Color.RED, Color.GREEN, Color.BLUE};
+        String[] names = {"red", "green", "blue"};
+        for (int i = 0; i < n; i++) {
+            BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, 64, 64);
+            g.setColor(colors[i % 3]);
+            g.fillOval(8 + i, 8, 40, 40);
+            g.dispose();
+            ImageIO.write(img, "png", dir.resolve("p" + i + ".png").toFile());
+            csv.append("p").append(i).append(".png,a ").append(names[i % 3]).append(" ball on white\n");
+        }
+        Path file = dir.resolve("captions.csv");
+        Files.writeString(file, csv);
+        return file;
+    }
+
+    @Test
+    void trainEvaluateAndResumeEndToEnd() throws Exception {
+        assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()), "nsfwjs@4.4.0 is not in the cache: skipping the CLI run");
+        Path csv = toyData(6);
+        String cache = tmp.resolve("cache").toString(), out = tmp.resolve("run").toString();
+        String[] r = run("train", "--dataset", "file", "--data", csv.toString(), "--dev-data", csv.toString(), "--cache", cache,
+                "--out", out, "--epochs", "2", "--batch-size", "3", "--hidden-size", "8", "--attention-size", "8",
+                "--projection-size", "8", "--embedding-size", "8", "--min-count", "1", "--pool", "4", "--no-progress");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("Finished after 2 epochs, 4 steps"), r[1]);
+        assertTrue(r[2].contains("epoch 2: train loss"), r[2]);
+        assertTrue(Files.isRegularFile(Path.of(out, "best.zip")));
+
+        Path pred = tmp.resolve("pred.json");
+        r = run("evaluate", "--model", out + "/checkpoint.zip", "--dataset", "file", "--data", csv.toString(),
+                "--cache", cache, "--beam", "2", "--predictions", pred.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("| BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D | ROUGE-L |"), r[1]);
+        JsonNode json = new ObjectMapper().readTree(pred.toFile());
+        assertEquals(6, json.size());
+        for (JsonNode n : json) {
+            assertTrue(n.get("image_id").asText().startsWith("p"));
+            assertTrue(n.has("caption"));
+        }
+
+        r = run("train", "--resume", "--out", out, "--cache", cache);
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[2].contains("has finished"), r[2]);
+    }
+}
