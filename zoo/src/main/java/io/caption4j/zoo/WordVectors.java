@@ -72,6 +72,21 @@ public final class WordVectors {
         }
     }
 
+    /** The vector size of a GloVe or word2vec text file (plain or gzip), from its first vector line. */
+    public static int dimension(Path file) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.UTF_8), 1 << 16)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.isEmpty() || line.matches("\\d+ \\d+\\s*")) {
+                    continue;
+                }
+                return line.trim().split(" ").length - 1;
+            }
+        } catch (IOException e) {
+            throw new CaptionException(file + ": cannot read word vectors (" + e.getMessage() + ")", e);
+        }
+        throw new CaptionException(file + ": no word vectors in the file");
+    }
+
     /** GloVe or word2vec text, plain or gzip (by the .gz suffix). */
     public static Result fromText(Path file, List<String> vocabulary, Unknown unknown, long seed) {
         Matcher matcher = new Matcher(vocabulary);

@@ -1,5 +1,6 @@
 package io.caption4j.core.image;
 
+import io.caption4j.core.Float16;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -97,10 +98,10 @@ public final class FeatureCache {
         ByteBuffer b = ByteBuffer.allocate(HEADER + 2 * (spatial.length + pooled.length)).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putInt(e.gridHeight()).putInt(e.gridWidth()).putInt((int) e.channels());
         for (float v : spatial) {
-            b.putShort(Half.fromFloat(v));
+            b.putShort(Float16.fromFloat(v));
         }
         for (float v : pooled) {
-            b.putShort(Half.fromFloat(v));
+            b.putShort(Float16.fromFloat(v));
         }
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         try {
@@ -125,68 +126,13 @@ public final class FeatureCache {
             }
             float[] spatial = new float[h * w * c], pooled = new float[c];
             for (int i = 0; i < spatial.length; i++) {
-                spatial[i] = Half.toFloat(m.getShort());
+                spatial[i] = Float16.toFloat(m.getShort());
             }
             for (int i = 0; i < c; i++) {
-                pooled[i] = Half.toFloat(m.getShort());
+                pooled[i] = Float16.toFloat(m.getShort());
             }
             return new EncodedImage(Nd4j.create(spatial, new long[]{(long) h * w, c}, DataType.FLOAT),
                     Nd4j.create(pooled, new long[]{c}, DataType.FLOAT), h, w);
-        }
-    }
-
-    /** IEEE 754 half precision conversion (Java 17 has none built in). */
-    static final class Half {
-        private Half() {
-        }
-
-        static short fromFloat(float f) {
-            int bits = Float.floatToIntBits(f);
-            int sign = (bits >>> 16) & 0x8000;
-            int exp = ((bits >>> 23) & 0xFF) - 127 + 15;
-            int mant = bits & 0x7FFFFF;
-            if (((bits >>> 23) & 0xFF) == 0xFF) {                  // inf or NaN
-                return (short) (sign | 0x7C00 | (mant != 0 ? 0x200 : 0));
-            }
-            if (exp >= 0x1F) {                                     // overflow -> inf
-                return (short) (sign | 0x7C00);
-            }
-            if (exp <= 0) {                                        // subnormal or zero
-                if (exp < -10) {
-                    return (short) sign;
-                }
-                mant |= 0x800000;
-                int shift = 14 - exp;
-                int half = mant >> shift;
-                if (((mant >> (shift - 1)) & 1) != 0 && ((mant & ((1 << (shift - 1)) - 1)) != 0 || (half & 1) != 0)) {
-                    half++;
-                }
-                return (short) (sign | half);
-            }
-            int half = sign | (exp << 10) | (mant >> 13);
-            int rest = mant & 0x1FFF;
-            if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) { // round to nearest even
-                half++;
-            }
-            return (short) half;
-        }
-
-        static float toFloat(short h) {
-            int bits = h & 0xFFFF;
-            int sign = (bits & 0x8000) << 16;
-            int exp = (bits >>> 10) & 0x1F;
-            int mant = bits & 0x3FF;
-            if (exp == 0) {
-                if (mant == 0) {
-                    return Float.intBitsToFloat(sign);
-                }
-                float v = mant / 1024f * (float) Math.pow(2, -14);
-                return sign != 0 ? -v : v;
-            }
-            if (exp == 0x1F) {
-                return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
-            }
-            return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
         }
     }
 }

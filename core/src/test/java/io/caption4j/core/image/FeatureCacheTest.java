@@ -57,10 +57,10 @@ class FeatureCacheTest {
     @Test
     void halfPrecisionConversion() {
         for (float v : new float[]{0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, 0.1f, 1234.5f}) {
-            float back = FeatureCache.Half.toFloat(FeatureCache.Half.fromFloat(v));
+            float back = io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(v));
             assertEquals(v, back, Math.abs(v) * 1e-3 + 1e-8, "value " + v);
         }
-        assertEquals(Float.POSITIVE_INFINITY, FeatureCache.Half.toFloat(FeatureCache.Half.fromFloat(1e6f)));
-        assertTrue(Float.isNaN(FeatureCache.Half.toFloat(FeatureCache.Half.fromFloat(Float.NaN))));
+        assertEquals(Float.POSITIVE_INFINITY, io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(1e6f)));
+        assertTrue(Float.isNaN(io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(Float.NaN))));
     }
 }

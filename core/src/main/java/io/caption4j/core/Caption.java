@@ -1,0 +1,62 @@
+package io.caption4j.core;
+
+import java.util.List;
+
+/** A generated caption: its words, log-probability, one attention map per word and the time it took. */
+public final class Caption {
+    private final List<String> tokens;
+    private final double logProb;
+    private final float[][] attention;
+    private final int gridHeight, gridWidth;
+    private final double millis;
+
+    public Caption(List<String> tokens, double logProb, float[][] attention, int gridHeight, int gridWidth, double millis) {
+        this.tokens = List.copyOf(tokens);
+        this.logProb = logProb;
+        this.attention = attention;
+        this.gridHeight = gridHeight;
+        this.gridWidth = gridWidth;
+        this.millis = millis;
+    }
+
+    /** The words joined by spaces. */
+    public String text() {
+        return String.join(" ", tokens);
+    }
+
+    public List<String> tokens() {
+        return tokens;
+    }
+
+    /** Natural log-probability of the words and {@code <end>} under the model. */
+    public double logProb() {
+        return logProb;
+    }
+
+    /** Attention weights of word {@code i} over the feature grid, [gridHeight][gridWidth]; they sum to 1. */
+    public float[][] attention(int i) {
+        float[][] map = new float[gridHeight][gridWidth];
+        for (int y = 0; y < gridHeight; y++) {
+            System.arraycopy(attention[i], y * gridWidth, map[y], 0, gridWidth);
+        }
+        return map;
+    }
+
+    public int gridHeight() {
+        return gridHeight;
+    }
+
+    public int gridWidth() {
+        return gridWidth;
+    }
+
+    /** Wall time of the call that produced this caption, in milliseconds (shared by a batch). */
+    public double millis() {
+        return millis;
+    }
+
+    @Override
+    public String toString() {
+        return text();
+    }
+}

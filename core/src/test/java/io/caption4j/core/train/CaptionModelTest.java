@@ -1,0 +1,194 @@
+package io.caption4j.core.train;
+
+import io.caption4j.core.Caption;
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionNetwork;
+import io.caption4j.layers.EmbeddingMode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CaptionModelTest {
+    @TempDir
+    static Path tmp;
+    static Vocabulary vocabulary;
+    static List<BufferedImage> photos = new ArrayList<>();
+    static CaptionModel model;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        Path csv = ToyData.write(tmp.resolve("data"), 6, 9);
+        vocabulary = Vocabulary.build(List.of(new Tokenizer().tokenize("a red green blue square box on at the left right")), 1, 0);
+        for (int i = 0; i < 6; i++) {
+            photos.add(ImageIO.read(csv.getParent().resolve("img" + i + ".png").toFile()));
+        }
+        model = builder(EmbeddingMode.FINE_TUNE).build();
+    }
+
+    static CaptionModel.Builder builder(EmbeddingMode mode) {
+        Nd4j.getRandom().setSeed(1);
+        return CaptionModel.builder().setEncoder("toy").setVocabulary(vocabulary)
+                .setDecoder(CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(8).embeddingSize(5)
+                        .hiddenSize(8).attentionSize(8).outputHiddenSize(8).seed(3))
+                .optEmbeddings(mode, Nd4j.rand(DataType.FLOAT, vocabulary.size(), 5))
+                .optBeamSize(2).optMaxLength(6);
+    }
+
+    @Test
+    void describesWithVocabularyWordsAndAttentionMaps() {
+        Caption c = model.describe(photos.get(0));
+        assertFalse(c.tokens().isEmpty());
+        assertTrue(c.tokens().size() <= 6);
+        for (String w : c.tokens()) {
+            assertTrue(vocabulary.contains(w), w);
+        }
+        assertEquals(String.join(" ", c.tokens()), c.text());
+        assertTrue(c.logProb() < 0);
+        assertEquals(2, c.gridHeight());
+        for (int i = 0; i < c.tokens().size(); i++) {
+            float[][] a = c.attention(i);
+            double sum = 0;
+            for (float[] row : a) {
+                for (float v : row) {
+                    sum += v;
+                }
+            }
+            assertEquals(1.0, sum, 1e-4);
+        }
+        assertEquals(c.text(), model.describe(photos.get(0)).text(), "repeated calls agree");
+        List<Caption> batch = model.describeAll(photos, DecodeOptions.greedy().withMaxLength(6));
+        for (int i = 0; i < photos.size(); i++) {
+            assertEquals(model.describe(photos.get(i), DecodeOptions.greedy().withMaxLength(6)).text(), batch.get(i).text());
+        }
+    }
+
+    @Test
+    void saveAndLoadGiveTheSameCaptions() throws IOException {
+        Path f32 = tmp.resolve("m32.zip"), f16 = tmp.resolve("m16.zip");
+        model.save(f32);
+        model.save(f16, true);
+        assertTrue(Files.size(f16) < Files.size(f32));
+        try (CaptionModel a = CaptionModel.load(f32); CaptionModel b = CaptionModel.load(f16);
+             InputStream in = Files.newInputStream(f32); CaptionModel c = CaptionModel.load(in, "stream", new ToyData.Encoder())) {
+            assertEquals(model.network().params(), a.network().params());
+            for (BufferedImage p : photos) {
+                Caption want = model.describe(p);
+                assertEquals(want.text(), a.describe(p).text());
+                assertEquals(want.logProb(), a.describe(p).logProb(), 1e-6);
+                assertEquals(want.text(), c.describe(p).text());
+                assertEquals(want.logProb(), b.describe(p).logProb(), 0.05);
+            }
+            assertEquals(model.defaultOptions().beamSize, a.defaultOptions().beamSize);
+            assertEquals(6, a.defaultOptions().maxLength);
+        }
+    }
+
+    @Test
+    void concurrentCallersGetTheSameCaptions() throws Exception {
+        List<String> want = new ArrayList<>();
+        for (BufferedImage p : photos) {
+            want.add(model.describe(p).text());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int t = 0; t < 32; t++) {
+            int i = t % photos.size();
+            results.add(pool.submit(() -> model.describe(photos.get(i)).text().equals(want.get(i))));
+        }
+        for (Future<Boolean> r : results) {
+            assertTrue(r.get());
+        }
+        pool.shutdown();
+    }
+
+    @Test
+    void builderAndBadFilesSayWhatIsWrong() throws IOException {
+        String m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setVocabulary(vocabulary).build()).getMessage();
+        assertTrue(m.contains("encoder"), m);
+        m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder(new ToyData.Encoder()).build()).getMessage();
+        assertTrue(m.contains("vocabulary"), m);
+        m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder(new ToyData.Encoder())
+                .setVocabulary(vocabulary).build()).getMessage();
+        assertTrue(m.contains("decoder"), m);
+        Vocabulary small = Vocabulary.of(vocabulary.words().subList(0, 6));
+        m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder(new ToyData.Encoder())
+                .setVocabulary(small).setDecoder(model.network()).build()).getMessage();
+        assertTrue(m.contains("vocabulary has 6"), m);
+        m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder("nonesuch:1")).getMessage();
+        assertTrue(m.contains("nonesuch:1"), m);
+
+        Path good = tmp.resolve("good.zip");
+        model.save(good);
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(tmp.resolve("absent.zip"))).getMessage();
+        assertTrue(m.contains("No model file"), m);
+        Path text = tmp.resolve("text.zip");
+        Files.writeString(text, "not a zip");
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(text)).getMessage();
+        assertTrue(m.contains("not a caption4j model"), m);
+        Path old = tmp.resolve("old.zip");
+        rewrite(good, old, "model.json", s -> s.replace("caption4j-model/1", "caption4j-model/0"));
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(old)).getMessage();
+        assertTrue(m.contains("caption4j-model/0") && m.contains("another caption4j version"), m);
+        Path corrupt = tmp.resolve("corrupt.zip");
+        rewrite(good, corrupt, "vocabulary.txt", s -> s.replace("square", "circle"));
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(corrupt)).getMessage();
+        assertTrue(m.contains("corrupt") && m.contains("vocabulary.txt"), m);
+        byte[] bytes = Files.readAllBytes(good);
+        Path truncated = tmp.resolve("truncated.zip");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(truncated)).getMessage();
+        assertTrue(m.contains("truncated.zip"), m);
+        ImageEncoder other = new ImageEncoder() {
+            public EncodedImage encode(BufferedImage image) { return null; }
+            public String id() { return "other"; }
+        };
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(good, other)).getMessage();
+        assertTrue(m.contains("toy-encoder/v1") && m.contains("other"), m);
+
+        CaptionModel closed = CaptionModel.load(good);
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.describe(photos.get(0)));
+    }
+
+    /** Copies a zip with one text entry changed. */
+    static void rewrite(Path from, Path to, String entry, java.util.function.UnaryOperator<String> change) throws IOException {
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(from));
+             OutputStream os = Files.newOutputStream(to); ZipOutputStream out = new ZipOutputStream(os)) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                byte[] b = in.readAllBytes();
+                if (e.getName().equals(entry)) {
+                    b = change.apply(new String(b)).getBytes();
+                }
+                out.putNextEntry(new ZipEntry(e.getName()));
+                out.write(b);
+                out.closeEntry();
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.caption4j.zoo;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.PretrainedModels;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The default captioner shipped in this jar ({@value #RESOURCE}; see zoo/MODEL_CARD.md): trained by
+ * {@code caption4j train} on Flickr8k with the nsfwjs InceptionV3 ({@code mixed5}, 2x2-pooled) and GloVe vectors.
+ * Its SHA-256 is checked before loading.
+ */
+public final class DefaultModel implements PretrainedModels {
+    public static final String RESOURCE = "/io/caption4j/zoo/caption4j-flickr8k.zip";
+    public static final String SHA256 = "__SHA256__";
+
+    /** Loads the default model (the encoder weights come from the nsfwjs package in the cache). */
+    public static CaptionModel load() {
+        byte[] bytes;
+        try (InputStream in = DefaultModel.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new CaptionException("The default model " + RESOURCE + " is missing from the caption4j-zoo jar");
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new CaptionException("Cannot read the default model: " + e.getMessage(), e);
+        }
+        String sum = sha256(bytes);
+        if (!sum.equals(SHA256)) {
+            throw new CaptionException("The default model's checksum is " + sum + ", expected " + SHA256 + ": the jar is damaged");
+        }
+        return CaptionModel.load(new ByteArrayInputStream(bytes), "default model " + RESOURCE, null);
+    }
+
+    @Override
+    public CaptionModel defaultModel() {
+        return load();
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
