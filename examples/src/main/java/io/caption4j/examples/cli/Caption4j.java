@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The caption4j command line: {@code caption4j <command> --help} lists every option of a command. */
 @Command(name = "caption4j", mixinStandardHelpOptions = true, version = "caption4j 0.1.0-SNAPSHOT",
         description = "Describe images in words; train and evaluate captioners.",
-        subcommands = {FeaturesCommand.class, TrainCommand.class, EvaluateCommand.class})
+        subcommands = {DescribeCommand.class, TrainCommand.class, EvaluateCommand.class, ExportCommand.class, ServeCommand.class, FeaturesCommand.class})
 public final class Caption4j implements Runnable {
     @Override
     public void run() {

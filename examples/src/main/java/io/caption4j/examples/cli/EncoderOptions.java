@@ -4,6 +4,8 @@ import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.image.FeatureCache;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.image.ImageLoader;
+import io.caption4j.core.CaptionException;
+import io.caption4j.zoo.InceptionEncoders;
 import io.caption4j.zoo.NsfwjsPackage;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
 import picocli.CommandLine.Option;
@@ -37,16 +39,20 @@ public final class EncoderOptions {
     @Option(names = "--encode-batch", defaultValue = "8", description = "Images per encoder batch (default: ${DEFAULT-VALUE}).")
     int encodeBatch;
 
+    /** The encoder spec (as saved in models) of a training configuration's encoder and layer. */
+    static String spec(String encoder, String layer) {
+        if (encoder.equals("nsfwjs")) {
+            return "nsfwjs:" + layer;
+        }
+        if (encoder.startsWith("keras:")) {
+            return encoder + ":" + layer;
+        }
+        throw new CaptionException("Unknown encoder '" + encoder + "': use nsfwjs or keras:PATH");
+    }
+
     /** The encoder these options name, with the same spelling saved in training configurations. */
     static ImageEncoder encoder(String spec, InceptionV3Encoder.FeatureLayer layer) {
-        if (spec.startsWith("keras:")) {
-            return InceptionV3Encoder.kerasHdf5(Path.of(spec.substring("keras:".length())), layer);
-        }
-        if (!spec.equals("nsfwjs")) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Caption4j()),
-                    "Unknown encoder '" + spec + "': use nsfwjs or keras:PATH");
-        }
-        return InceptionV3Encoder.nsfwjs(layer);
+        return InceptionEncoders.of(spec(spec, layer.name()));
     }
 
     ImageEncoder encoder() {

@@ -1,0 +1,81 @@
+package io.caption4j.examples.cli;
+
+import io.caption4j.core.Caption;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.image.ImageLoader;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** One caption per image, with the default model or a given one. */
+@Command(name = "describe", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Describe images in words: one caption per image.")
+final class DescribeCommand implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "JPEG, PNG, BMP or GIF files.")
+    List<Path> images;
+    @Option(names = "--model", description = "A model file (default: the built-in Flickr8k model).")
+    Path model;
+    @Option(names = "--beam", description = "Beam size, 1 = greedy (default: the model's, 3).")
+    Integer beam;
+    @Option(names = "--max-length", description = "Maximum caption length in words (default: the model's, 40).")
+    Integer maxLength;
+    @Option(names = "--json", description = "One JSON object per line: image, caption, tokens, logprob, ms.")
+    boolean json;
+    @Option(names = "--attention", paramLabel = "PNG", description = "Write the attention figure (photo, then each word's attention map) to this PNG; "
+            + "with several images, -1, -2, ... are added before .png.")
+    Path attention;
+
+    @Override
+    public Integer call() throws IOException {
+        ImageLoader loader = new ImageLoader();
+        ObjectMapper mapper = new ObjectMapper();
+        try (CaptionModel m = model == null ? CaptionModel.pretrained() : CaptionModel.load(model)) {
+            DecodeOptions d = m.defaultOptions();
+            DecodeOptions o = (beam == null ? d : beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam))
+                    .withMaxLength(maxLength != null ? maxLength : d.maxLength);
+            int failed = 0;
+            for (int i = 0; i < images.size(); i++) {
+                Path p = images.get(i);
+                BufferedImage img;
+                try {
+                    img = loader.read(p);
+                } catch (io.caption4j.core.CaptionException e) {
+                    System.err.println("error: " + e.getMessage());
+                    failed++;
+                    continue;
+                }
+                Caption c = m.describe(img, o);
+                if (json) {
+                    ObjectNode n = mapper.createObjectNode().put("image", p.toString()).put("caption", c.text());
+                    c.tokens().forEach(n.putArray("tokens")::add);
+                    n.put("logprob", c.logProb()).put("ms", Math.round(c.millis()));
+                    System.out.println(mapper.writeValueAsString(n));
+                } else {
+                    System.out.println(images.size() > 1 ? p + ": " + c.text() : c.text());
+                }
+                if (attention != null) {
+                    Path out = images.size() == 1 ? attention : numbered(attention, i + 1);
+                    ImageIO.write(AttentionFigure.render(img, c), "png", out.toFile());
+                    System.err.println("Attention figure: " + out);
+                }
+            }
+            return failed == 0 ? 0 : 1;
+        }
+    }
+
+    static Path numbered(Path file, int i) {
+        String n = file.getFileName().toString();
+        String stem = n.toLowerCase().endsWith(".png") ? n.substring(0, n.length() - 4) : n;
+        return file.resolveSibling(stem + "-" + i + ".png");
+    }
+}

@@ -1,0 +1,42 @@
+package io.caption4j.examples.cli;
+
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.train.Checkpoint;
+import io.caption4j.zoo.InceptionEncoders;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Turns a training checkpoint into a CaptionModel zip (what describe, serve and CaptionModel.load read). */
+@Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Make a model file (CaptionModel zip) from a training checkpoint.")
+final class ExportCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, description = "The training checkpoint (best.zip or checkpoint.zip).")
+    Path checkpoint;
+    @Option(names = "--out", required = true, description = "The model file to write.")
+    Path out;
+    @Option(names = "--float16", description = "Store parameters in float16 (half the size).")
+    boolean half;
+    @Option(names = "--beam", defaultValue = "3", description = "The model's default beam size (default: ${DEFAULT-VALUE}).")
+    int beam;
+    @Option(names = "--max-length", description = "The model's default maximum caption length (default: the training one).")
+    Integer maxLength;
+
+    @Override
+    public Integer call() throws IOException {
+        Checkpoint ck = Checkpoint.load(checkpoint);
+        String spec = EncoderOptions.spec(ck.config.encoder, ck.config.layer);
+        try (CaptionModel m = CaptionModel.builder().setEncoder(InceptionEncoders.of(spec)).optEncoderSpec(spec)
+                .setVocabulary(ck.vocabulary).setDecoder(ck.network).optPoolWindow(ck.config.pool).optBeamSize(beam)
+                .optMaxLength(maxLength != null ? maxLength : ck.config.maxLength).optTrainingConfig(ck.config.toJson()).build()) {
+            m.save(out, half);
+        }
+        System.out.printf("Wrote %s (%.1f MB, %s, epoch %d of the run)%n", out, Files.size(out) / 1e6,
+                half ? "float16" : "float32", ck.state.epoch);
+        return 0;
+    }
+}

@@ -1,0 +1,238 @@
+package io.caption4j.examples.serve;
+
+import io.caption4j.core.Caption;
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.image.ImageLoader;
+import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import io.javalin.json.JsonMapper;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+import java.lang.reflect.Type;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The captioning HTTP service: {@code POST /v1/captions} (raw image bytes, or a multipart upload with the image
+ * in any file field; optional {@code beam} and {@code max_length} as query or form parameters) answers
+ * {@code {caption, tokens, logprob, ms}}; {@code GET /health}. Uploads over the limit get 413, undecodable images
+ * 400; at most {@code workers} captions run at once and {@code queue} more wait, the rest get 503.
+ * {@link #close()} stops accepting, lets running requests finish, then stops.
+ */
+public final class CaptionServer implements AutoCloseable {
+    /** Server limits. */
+    public static final class Limits {
+        public long maxUploadBytes = 20L << 20;
+        public int workers = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        public int queue = 16;
+        public int maxBeam = 10;
+        public int maxLength = 100;
+        public long requestTimeoutSeconds = 120;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final CaptionModel model;
+    private final Limits limits;
+    private final ImageLoader loader = new ImageLoader();
+    private final ExecutorService pool;
+    private final Semaphore admission;
+    private final AtomicInteger served = new AtomicInteger();
+    private Javalin app;
+
+    public CaptionServer(CaptionModel model, Limits limits) {
+        if (limits.workers < 1 || limits.queue < 0 || limits.maxUploadBytes < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, queue >= 0 and the upload limit >= 1 byte");
+        }
+        this.model = model;
+        this.limits = limits;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(limits.workers, r -> {
+            Thread t = new Thread(r, "caption4j-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.admission = new Semaphore(limits.workers + limits.queue);
+    }
+
+    /** Starts listening on host:port (port 0: any free port); returns the port. */
+    public int start(String host, int port) {
+        app = Javalin.create(config -> {
+            config.showJavalinBanner = false;
+            config.jsonMapper(new JsonMapper() {        // DL4J's shaded Jackson; Javalin looks for the unshaded one
+                @Override
+                public String toJsonString(Object obj, Type type) {
+                    try {
+                        return JSON.writeValueAsString(obj);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            config.http.maxRequestSize = limits.maxUploadBytes;
+            config.jetty.multipartConfig.maxFileSize(limits.maxUploadBytes, SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(limits.maxUploadBytes + 64 * 1024, SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, limits.maxUploadBytes), SizeUnit.BYTES);
+            config.jetty.modifyServer(server -> server.setStopTimeout(TimeUnit.SECONDS.toMillis(limits.requestTimeoutSeconds)));
+        });
+        app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "served", served.get(),
+                "busy", limits.workers + limits.queue - admission.availablePermits())));
+        app.post("/v1/captions", this::captions);
+        app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getMessage()));
+        app.start(host, port);
+        return app.port();
+    }
+
+    private void captions(Context ctx) throws Exception {
+        long length = ctx.req().getContentLengthLong();
+        if (length > limits.maxUploadBytes + (isMultipart(ctx) ? 64 * 1024 : 0)) {
+            error(ctx, 413, "upload of " + length + " bytes is over the limit of " + limits.maxUploadBytes + " bytes");
+            return;
+        }
+        byte[] bytes;
+        String name;
+        try {
+            if (isMultipart(ctx)) {
+                List<UploadedFile> files = ctx.uploadedFiles();
+                if (files.isEmpty()) {
+                    error(ctx, 400, "the multipart request has no file");
+                    return;
+                }
+                UploadedFile f = files.get(0);
+                if (f.size() > limits.maxUploadBytes) {
+                    error(ctx, 413, "upload is over the limit of " + limits.maxUploadBytes + " bytes");
+                    return;
+                }
+                try (InputStream in = f.content()) {
+                    bytes = in.readAllBytes();
+                }
+                name = f.filename();
+            } else {
+                bytes = readCapped(ctx.req().getInputStream(), limits.maxUploadBytes);
+                if (bytes == null) {
+                    error(ctx, 413, "upload is over the limit of " + limits.maxUploadBytes + " bytes");
+                    return;
+                }
+                name = "upload";
+            }
+        } catch (IllegalStateException | IOException e) {   // the servlet multipart limits
+            String m = String.valueOf(e.getMessage());
+            boolean tooLarge = m.contains("exceeds") || m.contains("too large") || m.contains("max");
+            error(ctx, tooLarge ? 413 : 400, tooLarge ? "upload is over the limit of " + limits.maxUploadBytes + " bytes"
+                    : "cannot read the upload: " + m);
+            return;
+        }
+        if (bytes.length == 0) {
+            error(ctx, 400, "empty body: send the image bytes, or a multipart upload");
+            return;
+        }
+        DecodeOptions o;
+        try {
+            o = options(ctx);
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, e.getMessage());
+            return;
+        }
+        BufferedImage image;
+        try {
+            image = loader.read(bytes, name);
+        } catch (CaptionException e) {
+            error(ctx, 400, e.getMessage());
+            return;
+        }
+        if (!admission.tryAcquire()) {
+            ctx.header("Retry-After", "1");
+            error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting; try again");
+            return;
+        }
+        Caption c;
+        try {
+            Future<Caption> f = pool.submit(() -> model.describe(image, o));
+            c = f.get(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            error(ctx, 500, "captioning failed: " + e.getCause().getMessage());
+            return;
+        } finally {
+            admission.release();
+        }
+        served.incrementAndGet();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("caption", c.text());
+        body.put("tokens", c.tokens());
+        body.put("logprob", c.logProb());
+        body.put("ms", Math.round(c.millis()));
+        ctx.json(body);
+    }
+
+    private static boolean isMultipart(Context ctx) {
+        String type = ctx.contentType();
+        return type != null && type.toLowerCase().startsWith("multipart/form-data");
+    }
+
+    private DecodeOptions options(Context ctx) {
+        DecodeOptions d = model.defaultOptions();
+        Integer beam = intParam(ctx, "beam", 1, limits.maxBeam);
+        Integer max = intParam(ctx, "max_length", 1, limits.maxLength);
+        DecodeOptions o = beam == null ? d : beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam);
+        return o.withMaxLength(max != null ? max : d.maxLength);
+    }
+
+    private static Integer intParam(Context ctx, String name, int min, int max) {
+        String v = ctx.queryParam(name);
+        if (v == null && isMultipart(ctx)) {
+            v = ctx.formParam(name);
+        }
+        if (v == null) {
+            return null;
+        }
+        try {
+            int i = Integer.parseInt(v.trim());
+            if (i < min || i > max) {
+                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + i);
+            }
+            return i;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    /** The stream's bytes, or null when there are more than max. */
+    private static byte[] readCapped(InputStream in, long max) throws IOException {
+        byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        return b.length > max ? null : b;
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        ctx.status(status).json(Map.of("error", message, "status", status));
+    }
+
+    /** Stops taking requests, lets running ones finish (up to the request timeout), then stops. */
+    @Override
+    public void close() {
+        if (app != null) {
+            app.stop();
+        }
+        pool.shutdown();
+        try {
+            pool.awaitTermination(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
