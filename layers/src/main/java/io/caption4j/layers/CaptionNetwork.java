@@ -29,6 +29,7 @@ public final class CaptionNetwork {
     public static final String EMBEDDING = "embedding";
     public static final String DECODER = "decoder";
     public static final String LOSS = "loss";
+    public static final String FEATURE_LAYER = "feature-layer";
 
     private CaptionNetwork() {
     }
@@ -53,6 +54,7 @@ public final class CaptionNetwork {
         private DataType dataType = DataType.FLOAT;
         private boolean sparseLabels = true;
         private double gradientClip;
+        private org.deeplearning4j.nn.conf.layers.Layer featureLayer;
 
         public Builder featureSize(int v) { featureSize = v; return this; }
         public Builder pooledSize(int v) { pooledSize = v; return this; }
@@ -72,6 +74,17 @@ public final class CaptionNetwork {
         public Builder updater(IUpdater v) { updater = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder dataType(DataType v) { dataType = v; return this; }
+        /**
+         * Inserts a DL4J layer (built-in or custom) between the {@value #FEATURES} input and the projection, as
+         * vertex {@value #FEATURE_LAYER}; it maps [B, L, featureSize] to [B, L, projectionInput], and
+         * {@code projectionInput} becomes the projection's input size.
+         */
+        public Builder featureLayer(org.deeplearning4j.nn.conf.layers.Layer layer, int projectionInput) {
+            featureLayer = layer;
+            featureLayerOut = projectionInput;
+            return this;
+        }
+        private int featureLayerOut;
         /** Clips every gradient element to [-v, v] before the update (0 = no clipping; the tutorial's value is 5). */
         public Builder gradientClip(double v) { gradientClip = v; return this; }
         /** Labels as token ids [B, 1, T] (true, default) or one-hot [B, V, T]. */
@@ -85,8 +98,9 @@ public final class CaptionNetwork {
             if (projectionDropout < 0 || projectionDropout >= 1) {
                 throw new IllegalArgumentException("projectionDropout must be in [0, 1), got " + projectionDropout);
             }
-            FeatureProjection.Builder proj = FeatureProjection.builder().nIn(featureSize).nOut(projectionSize)
-                    .inputGradient(false); // its input is the network input
+            FeatureProjection.Builder proj = FeatureProjection.builder()
+                    .nIn(featureLayer == null ? featureSize : featureLayerOut).nOut(projectionSize)
+                    .inputGradient(featureLayer != null); // without a feature layer its input is the network input
             if (projectionDropout > 0) {
                 proj.dropOut(1.0 - projectionDropout); // DL4J takes the retain probability
             }
@@ -107,15 +121,18 @@ public final class CaptionNetwork {
                 global.gradientNormalization(GradientNormalization.ClipElementWiseAbsoluteValue)
                         .gradientNormalizationThreshold(gradientClip);
             }
-            return global
+            ComputationGraphConfiguration.GraphBuilder g = global
                     .seed(seed)
                     .dataType(dataType)
                     .updater(updater)
                     .trainingWorkspaceMode(WorkspaceMode.ENABLED)
                     .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                     .graphBuilder()
-                    .addInputs(FEATURES, POOLED, TOKENS)
-                    .addLayer(PROJECTION, proj.build(), FEATURES)
+                    .addInputs(FEATURES, POOLED, TOKENS);
+            if (featureLayer != null) {
+                g.addLayer(FEATURE_LAYER, featureLayer, FEATURES);
+            }
+            return g.addLayer(PROJECTION, proj.build(), featureLayer == null ? FEATURES : FEATURE_LAYER)
                     .addLayer(EMBEDDING, emb.build(), TOKENS)
                     .addVertex(DECODER, dec.build(), PROJECTION, POOLED, EMBEDDING)
                     .addLayer(LOSS, new RnnLossLayer.Builder()

@@ -7,6 +7,8 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import io.caption4j.layers.math.Ops;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import java.util.function.UnaryOperator;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ public final class DecoderStep {
     private final INDArray embedding;      // [V, E]
     private final INDArray projW, projB;   // [featDim, F], [1, F]
     private final IActivation projAct;
+    private UnaryOperator<INDArray> featureLayer;   // the network's optional layer before the projection
 
     /**
      * @param decoder configuration; decoderParams its parameter table; embedding [V, E];
@@ -49,9 +52,18 @@ public final class DecoderStep {
             net.getVertex(CaptionNetwork.DECODER).paramTable(false).forEach((k, v) -> decParams.put(k, v.dup('c')));
             INDArray emb = net.getLayer(CaptionNetwork.EMBEDDING).getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c');
             org.deeplearning4j.nn.api.Layer proj = net.getLayer(CaptionNetwork.PROJECTION);
-            return new DecoderStep(dec, decParams, emb, (FeatureProjection) proj.conf().getLayer(),
+            DecoderStep step = new DecoderStep(dec, decParams, emb, (FeatureProjection) proj.conf().getLayer(),
                     proj.getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c'),
                     proj.getParam(DefaultParamInitializer.BIAS_KEY).dup('c'));
+            if (net.getConfiguration().getVertices().containsKey(CaptionNetwork.FEATURE_LAYER)) {
+                org.deeplearning4j.nn.api.Layer layer = net.getLayer(CaptionNetwork.FEATURE_LAYER);
+                step.featureLayer = x -> {
+                    synchronized (layer) {       // a DL4J layer keeps its input while it runs
+                        return layer.activate(x, false, LayerWorkspaceMgr.noWorkspaces()).detach();
+                    }
+                };
+            }
+            return step;
         }
     }
 
@@ -107,6 +119,9 @@ public final class DecoderStep {
      */
     public State start(INDArray features, INDArray pooled, INDArray regionMask) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (featureLayer != null) {
+                features = featureLayer.apply(features);                                                // [B, L, F']
+            }
             long b = features.size(0), l = features.size(1);
             INDArray x = features.castTo(projW.dataType()).dup('c').reshape('c', b * l, features.size(2)); // [B*L, featDim]
             INDArray f = projAct.getActivation(Ops.mm(x, projW).addiRowVector(projB), false)
