@@ -31,9 +31,15 @@ public final class DefaultModel implements PretrainedModels {
         } catch (IOException e) {
             throw new CaptionException("Cannot read the default model: " + e.getMessage(), e);
         }
+        return load(bytes, SHA256);
+    }
+
+    /** Loads model bytes after checking their SHA-256. */
+    static CaptionModel load(byte[] bytes, String expectedSha256) {
         String sum = sha256(bytes);
-        if (!sum.equals(SHA256)) {
-            throw new CaptionException("The default model's checksum is " + sum + ", expected " + SHA256 + ": the jar is damaged");
+        if (!sum.equals(expectedSha256)) {
+            throw new CaptionException("The default model's checksum is " + sum + ", expected " + expectedSha256
+                    + ": the jar is damaged");
         }
         return CaptionModel.load(new ByteArrayInputStream(bytes), "default model " + RESOURCE, null);
     }

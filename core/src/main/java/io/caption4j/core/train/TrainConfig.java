@@ -21,6 +21,9 @@ public final class TrainConfig {
     public String dataset = "flickr8k";
     public String data = "../shared/data/flickr8k";
     public String images;
+    /** coco / file formats: the dev set's captions file and image folder (flickr8k uses its dev split). */
+    public String devData;
+    public String devImages;
     public String encoder = "nsfwjs";
     public String layer = "MIXED5";
     public int pool = 2;

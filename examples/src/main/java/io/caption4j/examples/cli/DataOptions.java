@@ -27,6 +27,11 @@ public final class DataOptions {
 
     /** Loads the named split (flickr8k only; other formats have one split each) and logs what was skipped. */
     CaptionDataset load(Datasets.Split split, Path override) {
+        return load(split, override, images);
+    }
+
+    /** As {@link #load(Datasets.Split, Path)} with another image folder (coco and file formats). */
+    CaptionDataset load(Datasets.Split split, Path override, Path images) {
         Path source = override != null ? override : data;
         CaptionDataset d;
         switch (format) {

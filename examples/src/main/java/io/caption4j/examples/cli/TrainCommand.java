@@ -37,6 +37,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--dev-data", description = "coco / file: the dev set's captions JSON or CSV/JSONL (flickr8k uses its dev split).")
     Path devData;
+    @Option(names = "--dev-images", description = "coco / file: the dev set's image folder (default: --images, or the dev file's folder).")
+    Path devImages;
     @Option(names = "--out", defaultValue = "runs/flickr8k", description = "Run folder (default: ${DEFAULT-VALUE}).")
     Path out;
     @Option(names = "--resume", description = "Continue the run in --out with the configuration saved in its checkpoint.")
@@ -118,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
         data.images = c.images == null ? null : Path.of(c.images);
         CaptionDataset trainSet = data.load(Datasets.Split.TRAIN, Path.of(c.data)).limit(c.limitImages);
         CaptionDataset devSet = data.format == DataOptions.Format.flickr8k ? data.load(Datasets.Split.DEV, Path.of(c.data))
-                : devData != null ? data.load(null, devData) : null;
+                : c.devData != null ? data.load(null, Path.of(c.devData), c.devImages != null ? Path.of(c.devImages) : data.images) : null;
         devSet = devSet == null ? null : devSet.limit(c.limitImages == 0 ? 0 : Math.max(1, c.limitImages / 4));
         Trainer trainer = new Trainer(c, trainSet, devSet, features, out).progress(!noProgress);
         if (maxSteps != null) {
@@ -164,6 +166,8 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--encoder")) c.encoder = enc.encoder;
         if (given("--layer")) c.layer = enc.layer.name();
         if (given("--pool")) c.pool = enc.pool;
+        if (devData != null) c.devData = devData.toString();
+        if (devImages != null) c.devImages = devImages.toString();
         if (limitImages != null) c.limitImages = limitImages;
         if (epochs != null) c.epochs = epochs;
         if (batchSize != null) c.batchSize = batchSize;

@@ -1,0 +1,78 @@
+package io.caption4j.zoo;
+
+import io.caption4j.core.Caption;
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.image.ImageLoader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.image.BufferedImage;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The shipped model describes the sample photos with vocabulary words, reproducibly and across save and load. */
+class DefaultModelTest {
+    static final Path PHOTOS = Path.of("../../shared/data/images");
+    static CaptionModel model;
+    static List<BufferedImage> photos = new ArrayList<>();
+
+    @BeforeAll
+    static void load() throws Exception {
+        assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()), "nsfwjs@4.4.0 is not in the cache: skipping the default-model test");
+        model = CaptionModel.pretrained();
+        ImageLoader loader = new ImageLoader();
+        if (Files.isDirectory(PHOTOS)) {
+            try (Stream<Path> files = Files.list(PHOTOS)) {
+                files.sorted().limit(6).forEach(p -> photos.add(loader.read(p)));
+            }
+        } else {
+            photos.add(new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB));
+        }
+    }
+
+    @Test
+    void describesPhotosWithVocabularyWordsReproducibly(@TempDir Path tmp) throws Exception {
+        List<String> first = new ArrayList<>();
+        for (BufferedImage p : photos) {
+            Caption c = model.describe(p);
+            assertFalse(c.tokens().isEmpty());
+            for (String w : c.tokens()) {
+                assertTrue(model.vocabulary().contains(w), w);
+            }
+            assertEquals(c.text(), model.describe(p).text());
+            first.add(c.text());
+        }
+        Path file = tmp.resolve("again.zip");
+        model.save(file, true);
+        try (CaptionModel again = CaptionModel.load(file)) {
+            for (int i = 0; i < photos.size(); i++) {
+                assertEquals(first.get(i), again.describe(photos.get(i)).text());
+            }
+        }
+        List<Caption> batch = model.describeAll(photos);
+        for (int i = 0; i < photos.size(); i++) {
+            assertEquals(first.get(i), batch.get(i).text());
+        }
+    }
+
+    @Test
+    void aDamagedModelIsRefused() throws Exception {
+        byte[] bytes;
+        try (InputStream in = DefaultModel.class.getResourceAsStream(DefaultModel.RESOURCE)) {
+            bytes = in.readAllBytes();
+        }
+        bytes[bytes.length / 2] ^= 1;
+        byte[] damaged = bytes;
+        String m = assertThrows(CaptionException.class, () -> DefaultModel.load(damaged, DefaultModel.SHA256)).getMessage();
+        assertTrue(m.contains("checksum"), m);
+    }
+}
