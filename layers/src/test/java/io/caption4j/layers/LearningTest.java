@@ -45,7 +45,6 @@ class LearningTest {
         }
         MultiDataSet data = new MultiDataSet(new INDArray[]{feats, pooled, input}, new INDArray[]{target},
                 new INDArray[]{null, null, mask}, new INDArray[]{mask});
-        long start = System.nanoTime();
         double first = net.score(data);
         for (int i = 0; i < 300; i++) {
             net.fit(data);
@@ -68,6 +67,5 @@ class LearningTest {
             }
             s = o.state;
         }
-        assertTrue(System.nanoTime() - start < 120_000_000_000L, "learning took too long");
     }
 }
