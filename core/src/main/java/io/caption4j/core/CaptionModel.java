@@ -284,6 +284,16 @@ public final class CaptionModel implements AutoCloseable {
         return network;
     }
 
+    /** The k of the k x k pooling applied to the encoder's grid. */
+    public int poolWindow() {
+        return poolWindow;
+    }
+
+    /** The training configuration JSON saved with the model, or null. */
+    public String trainingConfig() {
+        return trainingConfig;
+    }
+
     public DecodeOptions defaultOptions() {
         return defaults;
     }

@@ -6,6 +6,9 @@ import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionGraph;
 import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.Evaluator;
 import io.caption4j.core.train.TrainConfig;
@@ -29,7 +32,7 @@ import java.util.concurrent.Callable;
         description = {"Caption every image of a data set with a trained model, print BLEU-1..4, CIDEr-D and ROUGE-L,",
                 "and write the predictions in the COCO results format ([{\"image_id\": ..., \"caption\": ...}])."})
 final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "A training checkpoint (checkpoint.zip or best.zip).")
+    @Option(names = "--model", required = true, description = "A model file (from export) or a training checkpoint (checkpoint.zip, best.zip).")
     Path model;
     @Mixin
     DataOptions data;
@@ -48,16 +51,50 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Encode images every time.")
     boolean noCache;
 
+    /** Whether the zip is a CaptionModel (it has model.json) rather than a training checkpoint. */
+    static boolean isModelFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return false;   // Checkpoint.load says what is missing
+        }
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(file))) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                if (e.getName().equals("model.json")) {
+                    return true;
+                }
+            }
+        } catch (java.util.zip.ZipException e) {
+            return false;
+        }
+        return false;
+    }
+
     @Override
     public Integer call() throws IOException {
         if (beam < 1) {
             throw new IllegalArgumentException("--beam must be >= 1");
         }
-        Checkpoint ck = Checkpoint.load(model);
-        TrainConfig c = ck.config;
-        ImageEncoder encoder = EncoderOptions.encoder(c.encoder, InceptionV3Encoder.FeatureLayer.valueOf(c.layer));
+        ImageEncoder encoder;
+        CaptionGraph network;
+        Vocabulary vocabulary;
+        int pool, defaultMaxLength;
+        if (isModelFile(model)) {
+            CaptionModel m = CaptionModel.load(model);
+            encoder = m.encoder();
+            network = m.network();
+            vocabulary = m.vocabulary();
+            pool = m.poolWindow();
+            defaultMaxLength = m.defaultOptions().maxLength;
+        } else {
+            Checkpoint ck = Checkpoint.load(model);
+            TrainConfig c = ck.config;
+            encoder = EncoderOptions.encoder(c.encoder, InceptionV3Encoder.FeatureLayer.valueOf(c.layer));
+            network = ck.network;
+            vocabulary = ck.vocabulary;
+            pool = c.pool;
+            defaultMaxLength = c.maxLength;
+        }
         EncoderOptions enc = new EncoderOptions();
-        enc.pool = c.pool;
+        enc.pool = pool;
         enc.cache = cache;
         enc.noCache = noCache;
         enc.encodeBatch = 8;
@@ -68,9 +105,9 @@ final class EvaluateCommand implements Callable<Integer> {
             images = images.subList(0, limit);
         }
         DecodeOptions o = (beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam))
-                .withMaxLength(maxLength != null ? maxLength : c.maxLength);
+                .withMaxLength(maxLength != null ? maxLength : defaultMaxLength);
         long t0 = System.nanoTime();
-        List<Evaluator.Prediction> p = Evaluator.predict(DecoderStep.of(ck.network), images, features, ck.vocabulary, o, 16, "decoding");
+        List<Evaluator.Prediction> p = Evaluator.predict(DecoderStep.of(network), images, features, vocabulary, o, 16, "decoding");
         double secs = (System.nanoTime() - t0) / 1e9;
         Evaluator.Metrics m = Evaluator.score(p, new Tokenizer());
         Path outFile = predictions != null ? predictions

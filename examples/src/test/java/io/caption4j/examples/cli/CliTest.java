@@ -114,6 +114,22 @@ class CliTest {
             assertTrue(n.has("caption"));
         }
 
+        Path model = tmp.resolve("model.zip");
+        r = run("export", "--checkpoint", out + "/best.zip", "--out", model.toString(), "--float16");
+        assertEquals("0", r[0], r[2]);
+        r = run("evaluate", "--model", model.toString(), "--dataset", "file", "--data", csv.toString(), "--cache", cache,
+                "--predictions", tmp.resolve("pred2.json").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("BLEU-4"), r[1]);
+        r = run("describe", "--model", model.toString(), "--json", "--attention", tmp.resolve("att.png").toString(),
+                csv.getParent().resolve("p0.png").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(new ObjectMapper().readTree(r[1]).has("caption"), r[1]);
+        assertTrue(javax.imageio.ImageIO.read(tmp.resolve("att.png").toFile()).getWidth() > 224);
+        r = run("describe", "--model", model.toString(), tmp.resolve("nope.jpg").toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("nope.jpg"), r[2]);
+
         r = run("train", "--resume", "--out", out, "--cache", cache);
         assertEquals("0", r[0], r[2]);
         assertTrue(r[2].contains("has finished"), r[2]);
