@@ -369,6 +369,11 @@ public final class CaptionModel implements AutoCloseable {
         }
     }
 
+    /** Loads a model from a stream (read to its end, not closed), recreating its encoder from the saved spec. */
+    public static CaptionModel load(InputStream in) {
+        return load(in, "stream", null);
+    }
+
     /** Loads a model from a stream (read to its end, not closed); {@code name} appears in error messages. */
     public static CaptionModel load(InputStream in, String name, ImageEncoder encoder) {
         Map<String, byte[]> entries = new HashMap<>();

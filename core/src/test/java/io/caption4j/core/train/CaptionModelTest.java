@@ -95,7 +95,7 @@ class CaptionModelTest {
         model.save(f16, true);
         assertTrue(Files.size(f16) < Files.size(f32));
         try (CaptionModel a = CaptionModel.load(f32); CaptionModel b = CaptionModel.load(f16);
-             InputStream in = Files.newInputStream(f32); CaptionModel c = CaptionModel.load(in, "stream", new ToyData.Encoder())) {
+             InputStream in = Files.newInputStream(f32); CaptionModel c = CaptionModel.load(in)) {
             assertEquals(model.network().params(), a.network().params());
             for (BufferedImage p : photos) {
                 Caption want = model.describe(p);
