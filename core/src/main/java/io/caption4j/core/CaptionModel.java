@@ -25,16 +25,12 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -47,7 +43,6 @@ import java.util.ServiceLoader;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 
 /**
  * A ready captioner: image encoder, feature pooling, decoder network and vocabulary. {@link #describe} turns a
@@ -247,7 +242,7 @@ public final class CaptionModel implements AutoCloseable {
             }
             encoded.add(FeaturePooling.average(e, poolWindow));
         }
-        List<DecodedCaption> decoded = CaptionDecoder.decode(step, start(encoded), options);
+        List<DecodedCaption> decoded = CaptionDecoder.decode(step, CaptionDecoder.start(step, encoded), options);
         double ms = (System.nanoTime() - t0) / 1e6;
         List<Caption> out = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
@@ -257,18 +252,6 @@ public final class CaptionModel implements AutoCloseable {
                     encoded.get(i).gridHeight(), encoded.get(i).gridWidth(), ms));
         }
         return out;
-    }
-
-    private DecoderStep.State start(List<EncodedImage> images) {
-        int b = images.size();
-        EncodedImage first = images.get(0);
-        INDArray feats = Nd4j.create(DataType.FLOAT, b, first.regions(), first.channels());      // [B, L, C]
-        INDArray pooled = Nd4j.create(DataType.FLOAT, b, first.pooled().length());               // [B, P]
-        for (int i = 0; i < b; i++) {
-            feats.putSlice(i, images.get(i).spatial().castTo(DataType.FLOAT));
-            pooled.putRow(i, images.get(i).pooled().castTo(DataType.FLOAT));
-        }
-        return step.start(feats, pooled, null);
     }
 
     public ImageEncoder encoder() {
@@ -328,29 +311,10 @@ public final class CaptionModel implements AutoCloseable {
         }
         ObjectNode sums = m.putObject("sha256");
         entries.forEach((k, v) -> sums.put(k, sha256(v)));
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-                put(zip, MANIFEST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
-                for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                    put(zip, e.getKey(), e.getValue());
-                }
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
-        zip.write(bytes);
-        zip.closeEntry();
+        Map<String, byte[]> all = new java.util.LinkedHashMap<>();
+        all.put(MANIFEST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        all.putAll(entries);
+        ZipFiles.writeAtomically(file, all);
     }
 
     /** Loads a model, recreating its encoder from the saved spec. */

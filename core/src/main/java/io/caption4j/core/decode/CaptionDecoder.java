@@ -20,6 +20,21 @@ public final class CaptionDecoder {
     private CaptionDecoder() {
     }
 
+    /** Starts a decoder batch from encoded images (all with the same grid). */
+    public static DecoderStep.State start(DecoderStep step, List<io.caption4j.core.image.EncodedImage> images) {
+        int b = images.size();
+        io.caption4j.core.image.EncodedImage first = images.get(0);
+        INDArray feats = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, b,
+                first.regions(), first.channels());                                                    // [B, L, C]
+        INDArray pooled = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, b,
+                first.pooled().length());                                                              // [B, P]
+        for (int i = 0; i < b; i++) {
+            feats.putSlice(i, images.get(i).spatial().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+            pooled.putRow(i, images.get(i).pooled().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+        }
+        return step.start(feats, pooled, null);
+    }
+
     /** Decodes every image of a started batch. */
     public static List<DecodedCaption> decode(DecoderStep step, DecoderStep.State start, DecodeOptions o) {
         switch (o.strategy) {

@@ -1,6 +1,7 @@
 package io.caption4j.core.train;
 
 import io.caption4j.core.CaptionException;
+import io.caption4j.core.ZipFiles;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.CaptionGraph;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -10,21 +11,18 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 
 /**
  * A training checkpoint: one zip with the configuration ({@value #CONFIG}), the run's state ({@value #STATE}),
@@ -52,32 +50,15 @@ public final class Checkpoint {
 
     /** Writes the checkpoint atomically to {@code file}. */
     public void save(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-                put(zip, MARKER, FORMAT.getBytes(StandardCharsets.UTF_8));
-                put(zip, CONFIG, config.toJson().getBytes(StandardCharsets.UTF_8));
-                put(zip, STATE, JSON.writeValueAsBytes(state));
-                put(zip, VOCABULARY, String.join("\n", vocabulary.words()).getBytes(StandardCharsets.UTF_8));
-                ByteArrayOutputStream net = new ByteArrayOutputStream();
-                network.save(net);
-                put(zip, NETWORK, net.toByteArray());
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
-        zip.write(bytes);
-        zip.closeEntry();
+        ByteArrayOutputStream net = new ByteArrayOutputStream();
+        network.save(net);
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(MARKER, FORMAT.getBytes(StandardCharsets.UTF_8));
+        entries.put(CONFIG, config.toJson().getBytes(StandardCharsets.UTF_8));
+        entries.put(STATE, JSON.writeValueAsBytes(state));
+        entries.put(VOCABULARY, String.join("\n", vocabulary.words()).getBytes(StandardCharsets.UTF_8));
+        entries.put(NETWORK, net.toByteArray());
+        ZipFiles.writeAtomically(file, entries);
     }
 
     /** Reads a checkpoint; a missing, foreign or damaged file gives a CaptionException that says which. */

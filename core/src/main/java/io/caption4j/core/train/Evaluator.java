@@ -120,7 +120,7 @@ public final class Evaluator {
                 Map<CaptionDataset.Example, EncodedImage> encoded = features.features(chunk);
                 if (!encoded.isEmpty()) {
                     List<CaptionDataset.Example> ok = new ArrayList<>(encoded.keySet());
-                    DecoderStep.State start = start(step, new ArrayList<>(encoded.values()));
+                    DecoderStep.State start = CaptionDecoder.start(step, new ArrayList<>(encoded.values()));
                     List<DecodedCaption> decoded = CaptionDecoder.decode(step, start, options);
                     for (int j = 0; j < ok.size(); j++) {
                         out.add(new Prediction(ok.get(j), vocabulary.decode(decoded.get(j).tokens), decoded.get(j)));
@@ -136,19 +136,6 @@ public final class Evaluator {
             }
         }
         return out;
-    }
-
-    /** Starts a decoder batch from encoded images (all with the same grid). */
-    public static DecoderStep.State start(DecoderStep step, List<EncodedImage> images) {
-        int b = images.size();
-        EncodedImage first = images.get(0);
-        INDArray feats = Nd4j.create(DataType.FLOAT, b, first.regions(), first.channels());      // [B, L, C]
-        INDArray pooled = Nd4j.create(DataType.FLOAT, b, first.channels());                      // [B, C]
-        for (int i = 0; i < b; i++) {
-            feats.putSlice(i, images.get(i).spatial().castTo(DataType.FLOAT));
-            pooled.putRow(i, images.get(i).pooled().castTo(DataType.FLOAT));
-        }
-        return step.start(feats, pooled, null);
     }
 
     /** Scores predictions against their images' reference captions, all tokenized by the same tokenizer. */
