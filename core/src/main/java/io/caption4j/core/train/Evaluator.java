@@ -81,10 +81,21 @@ public final class Evaluator {
             }
             INDArray probs = net.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays())[0]; // [B, V, T]
             double[] r = crossEntropy(probs, mds.getLabels(0), mds.getLabelsMaskArray(0));
+            release(probs);
+            for (INDArray a : mds.getFeatures()) {
+                release(a);
+            }
             sum += r[0];
             tokens += (long) r[1];
         }
         return tokens == 0 ? Double.NaN : sum / tokens;
+    }
+
+    /** Frees an array's off-heap memory now (validation makes many large ones that would otherwise wait for a GC). */
+    private static void release(INDArray a) {
+        if (a != null && !a.wasClosed() && a.closeable()) {
+            a.close();
+        }
     }
 
     /** Summed -log p(target) over unmasked steps, and the number of those steps. */

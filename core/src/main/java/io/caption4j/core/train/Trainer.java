@@ -291,8 +291,10 @@ public final class Trainer {
             }
             DecodeOptions o = (c.validationBeam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(c.validationBeam))
                     .withMaxLength(c.maxLength);
-            List<Evaluator.Prediction> p = Evaluator.predict(DecoderStep.of(ck.network), images, features, ck.vocabulary, o,
-                    32, progress ? "dev decoding" : null);
+            List<Evaluator.Prediction> p;
+            try (DecoderStep step = DecoderStep.of(ck.network)) {
+                p = Evaluator.predict(step, images, features, ck.vocabulary, o, 32, progress ? "dev decoding" : null);
+            }
             Evaluator.Metrics m = Evaluator.score(p, tokenizer);
             r.bleu1 = m.bleu[0];
             r.bleu2 = m.bleu[1];
