@@ -65,8 +65,6 @@ class TrainerTest {
                 }
             }
         }
-        s.history.forEach(h -> System.out.println("HIST " + h));
-        p.forEach(x -> System.out.println("PRED " + x.example.captions.get(0) + " -> " + x.caption()));
         assertTrue(right >= 10, right + " of 12 colours right: " + p.get(0).caption());
     }
 
