@@ -18,7 +18,7 @@ import java.util.HexFormat;
  */
 public final class DefaultModel implements PretrainedModels {
     public static final String RESOURCE = "/io/caption4j/zoo/caption4j-flickr8k.zip";
-    public static final String SHA256 = "__SHA256__";
+    public static final String SHA256 = "bc5fe4254b60be00b85737c24394011c5b2788401b9b4a113506110d04ad1a47";
 
     /** Loads the default model (the encoder weights come from the nsfwjs package in the cache). */
     public static CaptionModel load() {
