@@ -218,7 +218,7 @@ public final class Trainer {
                     s.batchInEpoch++;
                     if (bar != null) {
                         double secs = (System.nanoTime() - epochStart) / 1e9;
-                        bar.setExtraMessage(String.format(" loss %.3f  %.0f tok/s", s.epochLossSum / Math.max(1, s.epochTokens),
+                        bar.setExtraMessage(String.format(" step %d  loss %.3f  %.0f tok/s", s.step, s.epochLossSum / Math.max(1, s.epochTokens),
                                 tokensSinceStart / Math.max(secs, 1e-9)));
                         bar.stepTo(s.batchInEpoch);
                     }
