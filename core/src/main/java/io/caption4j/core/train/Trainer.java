@@ -118,7 +118,11 @@ public final class Trainer {
 
     /** Continues the run saved in {@code outDir}. */
     public Checkpoint resume() {
-        Checkpoint c = Checkpoint.load(outDir.resolve(LATEST));
+        return resume(Checkpoint.load(outDir.resolve(LATEST)));
+    }
+
+    /** Continues the run of a checkpoint already loaded from {@code outDir}. */
+    public Checkpoint resume(Checkpoint c) {
         removeStaleTemporaryFiles();
         if (c.state.finished) {
             log.accept("The run in " + outDir + " has finished (" + c.state.epoch + " epochs)");

@@ -1,17 +1,13 @@
 package io.caption4j.examples.cli;
 
 import io.caption4j.core.data.FeatureSource;
-import io.caption4j.core.image.FeatureCache;
 import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.image.ImageLoader;
 import io.caption4j.core.CaptionException;
 import io.caption4j.zoo.InceptionEncoders;
-import io.caption4j.zoo.NsfwjsPackage;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /** The image encoder and the feature pipeline behind it. */
@@ -30,14 +26,8 @@ public final class EncoderOptions {
             description = "Average-pool the feature grid k x k before the decoder (17x17 -> 9x9 with 2; 1 = off) (default: ${DEFAULT-VALUE}).")
     int pool;
 
-    @Option(names = "--cache", description = "Feature cache folder (default: the caption4j cache folder's features/).")
-    Path cache;
-
-    @Option(names = "--no-cache", description = "Encode images every time instead of caching their features.")
-    boolean noCache;
-
-    @Option(names = "--encode-batch", defaultValue = "8", description = "Images per encoder batch (default: ${DEFAULT-VALUE}).")
-    int encodeBatch;
+    @Mixin
+    CacheOptions caching = new CacheOptions();
 
     /** The encoder spec (as saved in models) of a training configuration's encoder and layer. */
     static String spec(String encoder, String layer) {
@@ -60,15 +50,6 @@ public final class EncoderOptions {
     }
 
     FeatureSource featureSource(ImageEncoder enc) {
-        FeatureCache c = null;
-        if (!noCache) {
-            Path dir = cache != null ? cache : NsfwjsPackage.cacheDir().resolve("features");
-            try {
-                c = new FeatureCache(dir, FeatureSource.cacheKey(enc, pool));
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot create the feature cache folder " + dir, e);
-            }
-        }
-        return new FeatureSource(enc, pool, c, new ImageLoader(), encodeBatch);
+        return caching.featureSource(enc, pool);
     }
 }

@@ -46,10 +46,8 @@ final class EvaluateCommand implements Callable<Integer> {
     int limit;
     @Option(names = "--predictions", description = "Where to write the COCO results JSON (default: predictions-<split>.json beside the model).")
     Path predictions;
-    @Option(names = "--cache", description = "Feature cache folder (default: the caption4j cache folder's features/).")
-    Path cache;
-    @Option(names = "--no-cache", description = "Encode images every time.")
-    boolean noCache;
+    @Mixin
+    CacheOptions caching;
 
     /** Whether the zip is a CaptionModel (it has model.json) rather than a training checkpoint. */
     static boolean isModelFile(Path file) throws IOException {
@@ -93,12 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
             pool = c.pool;
             defaultMaxLength = c.maxLength;
         }
-        EncoderOptions enc = new EncoderOptions();
-        enc.pool = pool;
-        enc.cache = cache;
-        enc.noCache = noCache;
-        enc.encodeBatch = 8;
-        FeatureSource features = enc.featureSource(encoder);
+        FeatureSource features = caching.featureSource(encoder, pool);
         CaptionDataset set = data.load(split, null);
         List<CaptionDataset.Example> images = set.examples();
         if (limit > 0 && limit < images.size()) {

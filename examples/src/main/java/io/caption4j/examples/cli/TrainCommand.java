@@ -106,8 +106,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainConfig c;
+        Checkpoint saved = null;
         if (resume) {
-            c = Checkpoint.load(out.resolve(Trainer.LATEST)).config;   // cheap enough once; the Trainer reloads it
+            saved = Checkpoint.load(out.resolve(Trainer.LATEST));
+            c = saved.config;
         } else {
             c = configFile != null ? TrainConfig.fromJson(Files.readString(configFile)) : new TrainConfig();
             apply(c);
@@ -128,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Checkpoint result;
         if (resume) {
-            result = trainer.resume();
+            result = trainer.resume(saved);
         } else {
             Files.createDirectories(out);
             Vocabulary vocabulary = Trainer.vocabulary(trainSet, c);
