@@ -1,6 +1,5 @@
 package io.caption4j.benchmarks;
 
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +26,7 @@ public class TrainStepBenchmark {
     @Param({"20"})
     public int steps;
 
-    private CaptionGraph net;
+    private CaptionNetwork net;
     private MultiDataSet data;
 
     @Setup(Level.Trial)

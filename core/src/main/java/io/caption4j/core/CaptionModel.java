@@ -1,6 +1,6 @@
 package io.caption4j.core;
 
-import io.caption4j.core.decode.CaptionDecoder;
+import io.caption4j.core.decode.CaptionSearch;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.decode.DecodedCaption;
 import io.caption4j.core.image.EncodedImage;
@@ -9,9 +9,8 @@ import io.caption4j.core.image.FeaturePooling;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.AttentionDecoder;
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import io.caption4j.layers.EmbeddingMode;
 import io.caption4j.layers.FeatureProjection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -62,20 +61,20 @@ public final class CaptionModel implements AutoCloseable {
     private final String encoderSpec;
     private final int poolWindow;
     private final Vocabulary vocabulary;
-    private final CaptionGraph network;
-    private final DecoderStep step;
+    private final CaptionNetwork network;
+    private final AttentionDecoderStep step;
     private final DecodeOptions defaults;
     private final long featureSize;
     private final String trainingConfig;
     private volatile boolean closed;
 
-    private CaptionModel(Builder b, CaptionGraph network) {
+    private CaptionModel(Builder b, CaptionNetwork network) {
         this.encoder = b.encoder;
         this.encoderSpec = b.encoderSpec;
         this.poolWindow = b.poolWindow;
         this.vocabulary = b.vocabulary;
         this.network = network;
-        this.step = DecoderStep.of(network);
+        this.step = AttentionDecoderStep.of(network);
         DecodeOptions d = b.beamSize == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(b.beamSize);
         this.defaults = d.withMaxLength(b.maxLength);
         this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
@@ -99,7 +98,7 @@ public final class CaptionModel implements AutoCloseable {
         private ImageEncoder encoder;
         private String encoderSpec;
         private Vocabulary vocabulary;
-        private CaptionGraph network;
+        private CaptionNetwork network;
         private CaptionNetwork.Builder networkBuilder;
         private EmbeddingMode embeddingMode;
         private INDArray embeddings;
@@ -126,7 +125,7 @@ public final class CaptionModel implements AutoCloseable {
         }
 
         /** A trained decoder network (this or the builder form is required). */
-        public Builder setDecoder(CaptionGraph network) {
+        public Builder setDecoder(CaptionNetwork network) {
             this.network = network;
             this.networkBuilder = null;
             return this;
@@ -190,7 +189,7 @@ public final class CaptionModel implements AutoCloseable {
                 throw new CaptionException("poolWindow, beamSize and maxLength must be >= 1 (got " + poolWindow + ", "
                         + beamSize + ", " + maxLength + ")");
             }
-            CaptionGraph net = network;
+            CaptionNetwork net = network;
             if (net == null) {
                 networkBuilder.vocabularySize(vocabulary.size());
                 if (embeddingMode != null) {
@@ -242,7 +241,7 @@ public final class CaptionModel implements AutoCloseable {
             }
             encoded.add(FeaturePooling.average(e, poolWindow));
         }
-        List<DecodedCaption> decoded = CaptionDecoder.decode(step, CaptionDecoder.start(step, encoded), options);
+        List<DecodedCaption> decoded = CaptionSearch.decode(step, CaptionSearch.start(step, encoded), options);
         double ms = (System.nanoTime() - t0) / 1e6;
         List<Caption> out = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
@@ -263,7 +262,7 @@ public final class CaptionModel implements AutoCloseable {
     }
 
     /** The decoder network (for fine-tuning or inspection). */
-    public CaptionGraph network() {
+    public CaptionNetwork network() {
         return network;
     }
 
@@ -383,10 +382,10 @@ public final class CaptionModel implements AutoCloseable {
         if (id != null && !id.equals(enc.id())) {
             throw new CaptionException(name + " was trained with encoder '" + id + "' but the encoder given is '" + enc.id() + "'");
         }
-        CaptionGraph net;
+        CaptionNetwork net;
         try {
             ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(new String(entries.get(NETWORK), StandardCharsets.UTF_8));
-            net = new CaptionGraph(conf);
+            net = new CaptionNetwork(conf);
             INDArray params = readParams(entries.get(PARAMS), name);
             net.init(params, false);
         } catch (CaptionException e) {

@@ -21,7 +21,7 @@ import static io.caption4j.layers.ParamKeys.*;
  * {@code h0 = relu(pooled W_h + b_h)}, {@code c0 = relu(pooled W_c + b_c)}.
  * <p>With {@code attentionPenalty} lambda > 0, training adds the paper's doubly stochastic penalty
  * {@code lambda / B * sum_b sum_i (1 - sum_t alpha_bti)^2} (sum over unmasked steps) to the score; see
- * {@link CaptionGraph}.
+ * {@link CaptionNetwork}.
  */
 public class AttentionDecoder extends CaptionVertex {
     private int featureSize;

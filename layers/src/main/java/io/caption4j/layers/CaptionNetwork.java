@@ -1,10 +1,18 @@
 package io.caption4j.layers;
 
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,14 +22,16 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
 
 /**
- * Wires feature projection, caption embedding, attention decoder and masked softmax cross-entropy into a
- * trainable {@link CaptionGraph}.
+ * The Show-Attend-Tell network: feature projection, caption embedding, attention decoder and masked softmax
+ * cross-entropy, as a {@link ComputationGraph} whose score also counts the penalties of {@link PenaltySource}
+ * vertices (the decoder's doubly stochastic attention penalty: DL4J adds only layers' regularisation to the score,
+ * so the penalty enters here, next to L1/L2, and its gradient in the vertex's own backward pass).
  * <p>Network inputs: {@value #FEATURES} [B, L, featDim] (mask [B, L] optional), {@value #POOLED} [B, P],
  * {@value #TOKENS} [B, T] input token ids (mask [B, T]). Labels: the next token ids [B, 1, T] (sparse, default)
  * or one-hot [B, V, T], with the label mask [B, T]. The score is the summed cross-entropy of the unmasked
- * steps divided by B, plus the attention penalty.
+ * steps divided by B, plus the attention penalty. Build one with {@link #builder()}.
  */
-public final class CaptionNetwork {
+public class CaptionNetwork extends ComputationGraph {
     public static final String FEATURES = "features";
     public static final String POOLED = "pooled";
     public static final String TOKENS = "tokens";
@@ -31,8 +41,6 @@ public final class CaptionNetwork {
     public static final String LOSS = "loss";
     public static final String FEATURE_LAYER = "feature-layer";
 
-    private CaptionNetwork() {
-    }
 
     public static Builder builder() {
         return new Builder();
@@ -143,10 +151,71 @@ public final class CaptionNetwork {
         }
 
         /** A new, initialised network. */
-        public CaptionGraph build() {
-            CaptionGraph g = new CaptionGraph(configuration());
+        public CaptionNetwork build() {
+            CaptionNetwork g = new CaptionNetwork(configuration());
             g.init();
             return g;
         }
+    }
+
+    public CaptionNetwork(ComputationGraphConfiguration configuration) {
+        super(configuration);
+    }
+
+    /** Saves configuration, parameters and updater state (DL4J's model zip format). */
+    public void save(File file) throws IOException {
+        ModelSerializer.writeModel(this, file, true);
+    }
+
+    /** Writes configuration, parameters and updater state to a stream (DL4J's model zip format). */
+    public void save(OutputStream out) throws IOException {
+        ModelSerializer.writeModel(this, out, true);
+    }
+
+    /** Loads a network saved by {@link #save} (or by DL4J's ModelSerializer) as a CaptionNetwork. */
+    public static CaptionNetwork load(File file) throws IOException {
+        if (!file.isFile()) {
+            throw new FileNotFoundException("No model file at " + file.getAbsolutePath());
+        }
+        ComputationGraph plain;
+        try {
+            plain = ModelSerializer.restoreComputationGraph(file, true);
+        } catch (RuntimeException e) {
+            throw new IOException("Cannot read a caption4j network from " + file + ": " + e.getMessage(), e);
+        }
+        return of(plain);
+    }
+
+    /** Loads a network written by {@link #save(OutputStream)}; the stream is read to its end, not closed. */
+    public static CaptionNetwork load(InputStream in, String name) throws IOException {
+        ComputationGraph plain;
+        try {
+            plain = ModelSerializer.restoreComputationGraph(in, true);
+        } catch (RuntimeException e) {
+            throw new IOException("Cannot read a caption4j network from " + name + ": " + e.getMessage(), e);
+        }
+        return of(plain);
+    }
+
+    private static CaptionNetwork of(ComputationGraph plain) {
+        CaptionNetwork g = new CaptionNetwork(plain.getConfiguration());
+        g.init(plain.params(), false);
+        if (plain.getUpdater(false) != null && plain.getUpdater(false).getStateViewArray() != null) {
+            g.getUpdater(true).getStateViewArray().assign(plain.getUpdater(false).getStateViewArray());
+        }
+        return g;
+    }
+
+    @Override
+    public double calcRegularizationScore(boolean backpropParamsOnly) {
+        double score = super.calcRegularizationScore(backpropParamsOnly);
+        if (getVertices() != null) {
+            for (GraphVertex v : getVertices()) {
+                if (v instanceof PenaltySource) {
+                    score += ((PenaltySource) v).penaltyScore();
+                }
+            }
+        }
+        return score;
     }
 }

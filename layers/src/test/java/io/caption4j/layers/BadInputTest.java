@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Wrong shapes, ids and settings fail with messages that name the layer and the problem. */
 class BadInputTest {
-    static CaptionGraph net() {
+    static CaptionNetwork net() {
         return CaptionNetwork.builder().featureSize(10).pooledSize(4).projectionSize(6).embeddingSize(3)
                 .hiddenSize(5).attentionSize(4).outputHiddenSize(5).vocabularySize(12).build();
     }
@@ -35,8 +35,8 @@ class BadInputTest {
         Exception e = assertThrows(IllegalArgumentException.class, () -> net().outputSingle(
                 Nd4j.rand(DataType.FLOAT, 1, 5, 10), Nd4j.rand(DataType.FLOAT, 1, 4), tokens));
         assertTrue(e.getMessage().contains("token id 12"), e.getMessage());
-        DecoderStep step = DecoderStep.of(net());
-        DecoderStep.State s = step.start(Nd4j.rand(DataType.FLOAT, 1, 5, 10), Nd4j.rand(DataType.FLOAT, 1, 4), null);
+        AttentionDecoderStep step = AttentionDecoderStep.of(net());
+        AttentionDecoderStep.State s = step.start(Nd4j.rand(DataType.FLOAT, 1, 5, 10), Nd4j.rand(DataType.FLOAT, 1, 4), null);
         assertThrows(IllegalArgumentException.class, () -> step.step(s, new int[]{-1}));
         assertThrows(IllegalArgumentException.class, () -> step.step(s, new int[]{1, 2}));
     }

@@ -84,7 +84,7 @@ class GradientCheckTest {
     @MethodSource("networkCases")
     void wholeDecoderNetwork(CellType cell, int mb, boolean masks, double penalty) {
         Nd4j.getRandom().setSeed(mb * 100 + (masks ? 1 : 0));
-        CaptionGraph g = CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F).embeddingSize(E)
+        CaptionNetwork g = CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F).embeddingSize(E)
                 .hiddenSize(H).attentionSize(A).outputHiddenSize(D).vocabularySize(V).cellType(cell)
                 .gated(cell == CellType.LSTM).attentionPenalty(penalty).dataType(DataType.DOUBLE)
                 .updater(new NoOp()).seed(mb).build();
@@ -190,8 +190,8 @@ class GradientCheckTest {
     @Test
     void gradientCheckCanFail() {
         // a deliberately wrong analytic gradient must be caught: corrupt the decoder's score with a penalty that
-        // has no gradient (CaptionGraph counts it, the vertex's backward does not know of it)
-        CaptionGraph g = new CaptionGraph(CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F)
+        // has no gradient (CaptionNetwork counts it, the vertex's backward does not know of it)
+        CaptionNetwork g = new CaptionNetwork(CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F)
                 .embeddingSize(E).hiddenSize(H).attentionSize(A).outputHiddenSize(D).vocabularySize(V)
                 .dataType(DataType.DOUBLE).updater(new NoOp()).configuration()) {
             @Override

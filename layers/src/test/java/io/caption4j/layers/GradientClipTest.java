@@ -21,7 +21,7 @@ class GradientClipTest {
                 new INDArray[]{null, null, mask}, new INDArray[]{mask});
     }
 
-    private static CaptionGraph net(double clip) {
+    private static CaptionNetwork net(double clip) {
         return CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(5).embeddingSize(4).hiddenSize(6)
                 .attentionSize(5).outputHiddenSize(5).vocabularySize(9).updater(new Sgd(1.0)).gradientClip(clip)
                 .seed(11).build();
@@ -30,7 +30,7 @@ class GradientClipTest {
     @Test
     void sgdStepsAreBoundedByTheClipThreshold() {
         double clip = 1e-3;
-        CaptionGraph clipped = net(clip), free = net(0);
+        CaptionNetwork clipped = net(clip), free = net(0);
         INDArray before = clipped.params().dup();
         assertEquals(before, free.params());
         clipped.fit(data());

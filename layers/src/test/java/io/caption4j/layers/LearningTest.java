@@ -22,7 +22,7 @@ class LearningTest {
     void overfitsEightCaptions(CellType cell) {
         int n = 8, regions = 16, feat = 32, vocab = 20, steps = 6;
         Nd4j.getRandom().setSeed(5);
-        CaptionGraph net = CaptionNetwork.builder().featureSize(feat).pooledSize(feat).projectionSize(32)
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(feat).pooledSize(feat).projectionSize(32)
                 .embeddingSize(16).hiddenSize(32).attentionSize(32).outputHiddenSize(32).vocabularySize(vocab)
                 .cellType(cell).attentionPenalty(0.01).updater(new Adam(1e-2)).seed(5).build();
         net.setListeners(new ScoreIterationListener(100));
@@ -54,11 +54,11 @@ class LearningTest {
         assertTrue(last < 0.15, "summed cross-entropy per caption " + first + " -> " + last + " (about 0.02 per token expected)");
 
         // greedy decoding from <start> reproduces every caption
-        DecoderStep step = DecoderStep.of(net);
-        DecoderStep.State s = step.start(feats, pooled, null);
+        AttentionDecoderStep step = AttentionDecoderStep.of(net);
+        AttentionDecoderStep.State s = step.start(feats, pooled, null);
         int[] tokens = new int[n];
         for (int t = 0; t < steps; t++) {
-            DecoderStep.Output o = step.step(s, tokens);
+            AttentionDecoderStep.Output o = step.step(s, tokens);
             tokens = o.logits.argMax(1).toIntVector();
             for (int i = 0; i < n; i++) {
                 if (mask.getDouble(i, t) > 0) {

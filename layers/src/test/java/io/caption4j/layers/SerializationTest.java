@@ -67,7 +67,7 @@ class SerializationTest {
 
     @Test
     void saveAndLoadGiveIdenticalOutputs(@TempDir Path dir) throws Exception {
-        CaptionGraph net = CaptionNetwork.builder().vocabularySize(30).embeddingSize(6).hiddenSize(8).attentionSize(5)
+        CaptionNetwork net = CaptionNetwork.builder().vocabularySize(30).embeddingSize(6).hiddenSize(8).attentionSize(5)
                 .projectionSize(7).outputHiddenSize(9).featureSize(10).pooledSize(4).cellType(CellType.LSTM).gated(true)
                 .attentionPenalty(0.5).updater(new Adam(1e-2)).build();
         INDArray[] in = {Nd4j.rand(DataType.FLOAT, 2, 5, 10), Nd4j.rand(DataType.FLOAT, 2, 4),
@@ -76,11 +76,11 @@ class SerializationTest {
         net.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[]{labels})); // non-trivial updater state
         File file = dir.resolve("net.zip").toFile();
         net.save(file);
-        CaptionGraph loaded = CaptionGraph.load(file);
+        CaptionNetwork loaded = CaptionNetwork.load(file);
         assertEquals(net.params(), loaded.params());
         assertEquals(net.getUpdater().getStateViewArray(), loaded.getUpdater().getStateViewArray());
         assertEquals(net.outputSingle(in), loaded.outputSingle(in));
-        DecoderStep a = DecoderStep.of(net), b = DecoderStep.of(loaded);
+        AttentionDecoderStep a = AttentionDecoderStep.of(net), b = AttentionDecoderStep.of(loaded);
         assertEquals(a.step(a.start(in[0], in[1], null), new int[]{1, 2}).logits,
                 b.step(b.start(in[0], in[1], null), new int[]{1, 2}).logits);
         // training continues identically
@@ -93,9 +93,9 @@ class SerializationTest {
     void loadingGarbageSaysWhatIsWrong(@TempDir Path dir) throws Exception {
         File bad = dir.resolve("bad.zip").toFile();
         Files.writeString(bad.toPath(), "not a model");
-        Exception e = assertThrows(Exception.class, () -> CaptionGraph.load(bad));
+        Exception e = assertThrows(Exception.class, () -> CaptionNetwork.load(bad));
         assertTrue(e.getMessage().contains("bad.zip"), e.getMessage());
-        Exception missing = assertThrows(java.io.FileNotFoundException.class, () -> CaptionGraph.load(dir.resolve("none.zip").toFile()));
+        Exception missing = assertThrows(java.io.FileNotFoundException.class, () -> CaptionNetwork.load(dir.resolve("none.zip").toFile()));
         assertTrue(missing.getMessage().contains("none.zip"));
     }
 }

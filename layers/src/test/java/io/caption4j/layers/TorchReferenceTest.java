@@ -31,9 +31,9 @@ class TorchReferenceTest {
     }
 
     /** A double-precision network with the fixture's configuration and weights. */
-    static CaptionGraph network(JsonNode fx) {
+    static CaptionNetwork network(JsonNode fx) {
         JsonNode c = fx.get("config");
-        CaptionGraph net = CaptionNetwork.builder()
+        CaptionNetwork net = CaptionNetwork.builder()
                 .featureSize(c.get("featureSize").asInt()).pooledSize(c.get("pooledSize").asInt())
                 .projectionSize(c.get("projectionSize").asInt()).embeddingSize(c.get("embeddingSize").asInt())
                 .hiddenSize(c.get("hiddenSize").asInt()).attentionSize(c.get("attentionSize").asInt())
@@ -71,7 +71,7 @@ class TorchReferenceTest {
     @ValueSource(strings = {"lstm", "gru"})
     void teacherForcedLossAndGradientsMatchPyTorch(String name) throws Exception {
         JsonNode fx = fixture(name);
-        CaptionGraph net = network(fx);
+        CaptionNetwork net = network(fx);
         setData(net, fx.get("inputs"));
         net.computeGradientAndScore();
         assertEquals(fx.get("score").asDouble(), net.score(), 1e-9 * Math.abs(fx.get("score").asDouble()), "score");
@@ -102,7 +102,7 @@ class TorchReferenceTest {
     @ValueSource(strings = {"lstm", "gru"})
     void logitsMatchPyTorch(String name) throws Exception {
         JsonNode fx = fixture(name);
-        CaptionGraph net = network(fx);
+        CaptionNetwork net = network(fx);
         setData(net, fx.get("inputs"));
         net.computeGradientAndScore();
         INDArray expected = Fixtures.array(fx.get("logits")).permute(0, 2, 1); // [B, V, T]
@@ -149,15 +149,15 @@ class TorchReferenceTest {
     @ValueSource(strings = {"lstm", "gru"})
     void decoderStepsMatchPyTorch(String name) throws Exception {
         JsonNode fx = fixture(name);
-        CaptionGraph net = network(fx);
+        CaptionNetwork net = network(fx);
         JsonNode in = fx.get("inputs");
         INDArray tokens = Fixtures.array(in.get("tokens"));
-        DecoderStep step = DecoderStep.of(net);
-        DecoderStep.State s = step.start(Fixtures.array(in.get("features")), Fixtures.array(in.get("pooled")),
+        AttentionDecoderStep step = AttentionDecoderStep.of(net);
+        AttentionDecoderStep.State s = step.start(Fixtures.array(in.get("features")), Fixtures.array(in.get("pooled")),
                 Fixtures.array(in.get("regionMask")));
         for (int t = 0; t < 2; t++) {
             int[] ids = tokens.get(NDArrayIndex.all(), NDArrayIndex.point(t)).toIntVector();
-            DecoderStep.Output o = step.step(s, ids);
+            AttentionDecoderStep.Output o = step.step(s, ids);
             Fixtures.assertClose(Fixtures.array(fx.get("steps").get(t).get("logits")), o.logits, RTOL, ATOL, "step " + t + " logits");
             Fixtures.assertClose(Fixtures.array(fx.get("steps").get(t).get("alpha")), o.alpha, RTOL, ATOL, "step " + t + " alpha");
             s = o.state;

@@ -3,7 +3,7 @@ package io.caption4j.core.train;
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.ZipFiles;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
+import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
@@ -39,9 +39,9 @@ public final class Checkpoint {
     public final TrainConfig config;
     public final TrainState state;
     public final Vocabulary vocabulary;
-    public final CaptionGraph network;
+    public final CaptionNetwork network;
 
-    public Checkpoint(TrainConfig config, TrainState state, Vocabulary vocabulary, CaptionGraph network) {
+    public Checkpoint(TrainConfig config, TrainState state, Vocabulary vocabulary, CaptionNetwork network) {
         this.config = config;
         this.state = state;
         this.vocabulary = vocabulary;
@@ -103,7 +103,7 @@ public final class Checkpoint {
             TrainConfig c = TrainConfig.fromJson(new String(config, StandardCharsets.UTF_8));
             TrainState s = JSON.readValue(state, TrainState.class);
             Vocabulary v = Vocabulary.of(Arrays.asList(new String(vocab, StandardCharsets.UTF_8).split("\n")));
-            CaptionGraph g = CaptionGraph.load(new ByteArrayInputStream(net), file + "!/" + NETWORK);
+            CaptionNetwork g = CaptionNetwork.load(new ByteArrayInputStream(net), file + "!/" + NETWORK);
             return new Checkpoint(c, s, v, g);
         } catch (IOException | RuntimeException e) {
             if (e instanceof CaptionException) {

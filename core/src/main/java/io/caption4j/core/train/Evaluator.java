@@ -4,7 +4,7 @@ import io.caption4j.core.data.CaptionBatcher;
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.EpochSampler;
 import io.caption4j.core.data.FeatureSource;
-import io.caption4j.core.decode.CaptionDecoder;
+import io.caption4j.core.decode.CaptionSearch;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.decode.DecodedCaption;
 import io.caption4j.core.eval.Bleu;
@@ -13,8 +13,8 @@ import io.caption4j.core.eval.RougeL;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.CaptionNetwork;
+import io.caption4j.layers.AttentionDecoderStep;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -70,7 +70,7 @@ public final class Evaluator {
     }
 
     /** Cross-entropy per predicted token (no penalty) of the given pairs, teacher-forced, in inference mode. */
-    public static double loss(CaptionGraph net, List<EpochSampler.Pair> pairs, FeatureSource features,
+    public static double loss(CaptionNetwork net, List<EpochSampler.Pair> pairs, FeatureSource features,
                               CaptionBatcher batcher, int batchSize) {
         double sum = 0;
         long tokens = 0;
@@ -120,7 +120,7 @@ public final class Evaluator {
     }
 
     /** Decodes one caption per image, a batch of images at a time. */
-    public static List<Prediction> predict(DecoderStep step, List<CaptionDataset.Example> examples, FeatureSource features,
+    public static List<Prediction> predict(AttentionDecoderStep step, List<CaptionDataset.Example> examples, FeatureSource features,
                                            Vocabulary vocabulary, DecodeOptions options, int batchSize, String task) {
         List<Prediction> out = new ArrayList<>();
         ProgressBar bar = task == null ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(examples.size())
@@ -131,8 +131,8 @@ public final class Evaluator {
                 Map<CaptionDataset.Example, EncodedImage> encoded = features.features(chunk);
                 if (!encoded.isEmpty()) {
                     List<CaptionDataset.Example> ok = new ArrayList<>(encoded.keySet());
-                    DecoderStep.State start = CaptionDecoder.start(step, new ArrayList<>(encoded.values()));
-                    List<DecodedCaption> decoded = CaptionDecoder.decode(step, start, options);
+                    AttentionDecoderStep.State start = CaptionSearch.start(step, new ArrayList<>(encoded.values()));
+                    List<DecodedCaption> decoded = CaptionSearch.decode(step, start, options);
                     for (int j = 0; j < ok.size(); j++) {
                         out.add(new Prediction(ok.get(j), vocabulary.decode(decoded.get(j).tokens), decoded.get(j)));
                     }

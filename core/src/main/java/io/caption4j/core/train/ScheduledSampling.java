@@ -1,6 +1,6 @@
 package io.caption4j.core.train;
 
-import io.caption4j.layers.CaptionGraph;
+import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -20,7 +20,7 @@ public final class ScheduledSampling {
     }
 
     /** Replaces input tokens of the batch in place. */
-    public static void apply(CaptionGraph net, MultiDataSet mds, double p, Random random) {
+    public static void apply(CaptionNetwork net, MultiDataSet mds, double p, Random random) {
         INDArray tokens = mds.getFeatures(2);                                                   // [B, T]
         INDArray mask = mds.getFeaturesMaskArray(2);                                            // [B, T]
         INDArray probs = net.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays())[0]; // [B, V, T]

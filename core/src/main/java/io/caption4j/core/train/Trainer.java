@@ -9,9 +9,8 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import io.caption4j.layers.EmbeddingMode;
 import io.caption4j.layers.PenaltySource;
 import me.tongfei.progressbar.ProgressBar;
@@ -112,7 +111,7 @@ public final class Trainer {
         if (Files.exists(outDir.resolve(LATEST))) {
             throw new CaptionException(outDir.resolve(LATEST) + " exists: resume it, or train into another folder");
         }
-        CaptionGraph net = network(config, vocabulary, featureSizes(), pretrained);
+        CaptionNetwork net = network(config, vocabulary, featureSizes(), pretrained);
         return run(new Checkpoint(config, new TrainState(), vocabulary, net));
     }
 
@@ -159,7 +158,7 @@ public final class Trainer {
     }
 
     /** The network of a configuration. */
-    static CaptionGraph network(TrainConfig c, Vocabulary vocabulary, long[] featureSizes, INDArray pretrained) {
+    static CaptionNetwork network(TrainConfig c, Vocabulary vocabulary, long[] featureSizes, INDArray pretrained) {
         if (c.embedding != EmbeddingMode.SCRATCH) {
             if (pretrained == null) {
                 throw new CaptionException("Embedding mode " + c.embedding + " needs the word vectors matrix");
@@ -183,7 +182,7 @@ public final class Trainer {
     private Checkpoint run(Checkpoint ck) {
         TrainConfig c = ck.config;
         TrainState s = ck.state;
-        CaptionGraph net = ck.network;
+        CaptionNetwork net = ck.network;
         CaptionBatcher batcher = new CaptionBatcher(ck.vocabulary, tokenizer, c.maxLength);
         long started = System.nanoTime(), lastSave = started;
         double secondsBefore = s.seconds;
@@ -296,7 +295,7 @@ public final class Trainer {
             DecodeOptions o = (c.validationBeam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(c.validationBeam))
                     .withMaxLength(c.maxLength);
             List<Evaluator.Prediction> p;
-            try (DecoderStep step = DecoderStep.of(ck.network)) {
+            try (AttentionDecoderStep step = AttentionDecoderStep.of(ck.network)) {
                 p = Evaluator.predict(step, images, features, ck.vocabulary, o, 32, progress ? "dev decoding" : null);
             }
             Evaluator.Metrics m = Evaluator.score(p, tokenizer);

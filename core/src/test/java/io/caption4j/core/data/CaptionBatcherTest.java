@@ -3,7 +3,6 @@ package io.caption4j.core.data;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -44,7 +43,7 @@ class CaptionBatcherTest {
         assertArrayEquals(new float[]{1, 1, 1, 0, 0, 0}, mask.getRow(1).toFloatVector());
         assertArrayEquals(new long[]{2, 4, 6}, b.getFeatures(0).shape());
         // the batch trains a CaptionNetwork as it is
-        CaptionGraph net = CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(4).embeddingSize(3)
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(4).embeddingSize(3)
                 .hiddenSize(4).attentionSize(3).outputHiddenSize(4).vocabularySize(vocab.size()).build();
         double before = net.score(b);
         for (int i = 0; i < 30; i++) {

@@ -1,6 +1,5 @@
 package io.caption4j.core.train;
 
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -13,7 +12,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ScheduledSamplingTest {
-    static CaptionGraph net() {
+    static CaptionNetwork net() {
         return CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(5).embeddingSize(4).hiddenSize(6)
                 .attentionSize(5).outputHiddenSize(5).vocabularySize(9).seed(2).build();
     }
@@ -30,7 +29,7 @@ class ScheduledSamplingTest {
 
     @Test
     void probabilityOneFeedsEveryPredictionAndZeroNone() {
-        CaptionGraph net = net();
+        CaptionNetwork net = net();
         MultiDataSet b = batch();
         INDArray probs = net.output(false, b.getFeatures(), b.getFeaturesMaskArrays(), b.getLabelsMaskArrays())[0]; // [B, V, T]
         INDArray predicted = Nd4j.argMax(probs, 1);                                                                // [B, T]
@@ -55,7 +54,7 @@ class ScheduledSamplingTest {
 
     @Test
     void halfTheWordsAreReplacedAtHalfProbability() {
-        CaptionGraph net = net();
+        CaptionNetwork net = net();
         int replaced = 0, total = 0;
         Random r = new Random(3);
         for (int k = 0; k < 200; k++) {

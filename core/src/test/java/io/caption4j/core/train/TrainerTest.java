@@ -6,7 +6,7 @@ import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +54,7 @@ class TrainerTest {
         assertEquals(s.bestDevLoss, best.state.history.get(s.bestEpoch - 1).devLoss, 0);
         // the colour word of a decoded dev caption is the image's colour
         FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
-        List<Evaluator.Prediction> p = Evaluator.predict(DecoderStep.of(best.network), dev.examples(), f, best.vocabulary,
+        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(best.network), dev.examples(), f, best.vocabulary,
                 DecodeOptions.beam(3), 4, null);
         int right = 0;
         for (Evaluator.Prediction x : p) {

@@ -8,11 +8,11 @@ import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
+import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.Evaluator;
 import io.caption4j.core.train.TrainConfig;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
@@ -72,7 +72,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--beam must be >= 1");
         }
         ImageEncoder encoder;
-        CaptionGraph network;
+        CaptionNetwork network;
         Vocabulary vocabulary;
         int pool, defaultMaxLength;
         if (isModelFile(model)) {
@@ -100,7 +100,7 @@ final class EvaluateCommand implements Callable<Integer> {
         DecodeOptions o = (beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam))
                 .withMaxLength(maxLength != null ? maxLength : defaultMaxLength);
         long t0 = System.nanoTime();
-        List<Evaluator.Prediction> p = Evaluator.predict(DecoderStep.of(network), images, features, vocabulary, o, 16, "decoding");
+        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(network), images, features, vocabulary, o, 16, "decoding");
         double secs = (System.nanoTime() - t0) / 1e9;
         Evaluator.Metrics m = Evaluator.score(p, new Tokenizer());
         Path outFile = predictions != null ? predictions

@@ -6,7 +6,6 @@ import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.layers.CellType;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -70,7 +69,7 @@ public final class ExtensionDemos {
         Tokenizer tokenizer = new Tokenizer();
         Vocabulary vocabulary = Vocabulary.build(List.of(tokenizer.tokenize("a red picture"), tokenizer.tokenize("a blue picture")), 1, 0);
         try (CaptionModel model = model(vocabulary)) {
-            CaptionGraph net = model.network();       // a DL4J ComputationGraph: train it with net.fit(...) or the Trainer
+            CaptionNetwork net = model.network();       // a DL4J ComputationGraph: train it with net.fit(...) or the Trainer
             System.out.println("Layers: " + String.join(", ", net.getConfiguration().getVertices().keySet()));
             BufferedImage red = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
             Caption c = model.describe(red);

@@ -6,10 +6,9 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.layers.CellType;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -38,7 +37,7 @@ class ExtensionDemosTest {
         Tokenizer tok = new Tokenizer();
         Vocabulary v = Vocabulary.build(List.of(tok.tokenize("a red picture"), tok.tokenize("a blue picture")), 1, 0);
         CaptionModel model = ExtensionDemos.model(v);
-        CaptionGraph net = model.network();
+        CaptionNetwork net = model.network();
         assertEquals(CellType.GRU, ((io.caption4j.layers.AttentionDecoder) net.getConfiguration().getVertices()
                 .get(CaptionNetwork.DECODER)).getCellType());
         ExtensionDemos.ColourGridEncoder enc = new ExtensionDemos.ColourGridEncoder();
@@ -52,9 +51,9 @@ class ExtensionDemosTest {
         assertNotEquals(gate, net.getLayer(CaptionNetwork.FEATURE_LAYER).getParam(FeatureGate.GATE), "the custom layer learns");
 
         // inference runs the custom layer too: the first step equals the teacher-forced pass
-        DecoderStep step = DecoderStep.of(net);
+        AttentionDecoderStep step = AttentionDecoderStep.of(net);
         INDArray probs = net.output(false, data.getFeatures(), data.getFeaturesMaskArrays(), data.getLabelsMaskArrays())[0]; // [B, V, T]
-        DecoderStep.Output o = step.step(step.start(data.getFeatures(0), data.getFeatures(1), null), new int[]{1, 1});
+        AttentionDecoderStep.Output o = step.step(step.start(data.getFeatures(0), data.getFeatures(1), null), new int[]{1, 1});
         INDArray soft = org.nd4j.linalg.ops.transforms.Transforms.softmax(o.logits, true);                                  // [B, V]
         assertEquals(0.0, soft.sub(probs.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.point(0))).amaxNumber().doubleValue(), 1e-5);

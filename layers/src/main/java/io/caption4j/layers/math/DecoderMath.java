@@ -14,7 +14,7 @@ import static io.caption4j.layers.ParamKeys.*;
 
 /**
  * The Show, Attend and Tell decoder maths: initial state, one step, output head, the teacher-forced
- * pass and its backward pass. {@code DecoderStep} (inference) and the {@code AttentionDecoder} layer
+ * pass and its backward pass. {@code AttentionDecoderStep} (inference) and the {@code AttentionDecoder} layer
  * (training) both call {@link #step}, so they compute the same numbers.
  * <p>Shapes: B batch, L regions, F feature (encoder) size, P pooled size, E embedding size, H hidden,
  * A attention size, D output dense size, V vocabulary, T steps, S attention state size (H or 2H).

@@ -1,9 +1,8 @@
 package io.caption4j.core.decode;
 
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -16,36 +15,36 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Decoding strategies on a small random network, with beam search checked against exhaustive search. */
-class CaptionDecoderTest {
-    static DecoderStep step;
+class CaptionSearchTest {
+    static AttentionDecoderStep step;
     static INDArray feats, pooled;
     static final int V = 6;
 
     @BeforeAll
     static void net() {
         Nd4j.getRandom().setSeed(17);
-        CaptionGraph net = CaptionNetwork.builder().featureSize(8).pooledSize(8).projectionSize(6).embeddingSize(4)
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(8).pooledSize(8).projectionSize(6).embeddingSize(4)
                 .hiddenSize(6).attentionSize(5).outputHiddenSize(6).vocabularySize(V).dataType(DataType.DOUBLE).seed(3).build();
         // sharpen the output so that sequences differ clearly in probability
         net.getVertex(CaptionNetwork.DECODER).paramTable(false).get("outW").muli(4);
-        step = DecoderStep.of(net);
+        step = AttentionDecoderStep.of(net);
         feats = Nd4j.rand(DataType.DOUBLE, 3, 5, 8);
         pooled = Nd4j.rand(DataType.DOUBLE, 3, 8);
     }
 
-    DecoderStep.State start(int i) {
+    AttentionDecoderStep.State start(int i) {
         return step.start(feats, pooled, null).select(i);
     }
 
     @Test
     void beamOfOneIsGreedyAndSharpSamplingIsGreedy() {
         for (int i = 0; i < 3; i++) {
-            DecodedCaption g = CaptionDecoder.decode(step, start(i), DecodeOptions.greedy().withMaxLength(6)).get(0);
-            DecodedCaption b = CaptionDecoder.decode(step, start(i), DecodeOptions.beam(1).withLengthPenalty(0).withMaxLength(6)).get(0);
+            DecodedCaption g = CaptionSearch.decode(step, start(i), DecodeOptions.greedy().withMaxLength(6)).get(0);
+            DecodedCaption b = CaptionSearch.decode(step, start(i), DecodeOptions.beam(1).withLengthPenalty(0).withMaxLength(6)).get(0);
             assertArrayEquals(g.tokens, b.tokens);
             assertEquals(g.logProb, b.logProb, 1e-9);
-            DecodedCaption cold = CaptionDecoder.decode(step, start(i), DecodeOptions.sample(1e-4, 0, 1).withMaxLength(6)).get(0);
-            DecodedCaption top1 = CaptionDecoder.decode(step, start(i), DecodeOptions.sample(1.0, 1, 2).withMaxLength(6)).get(0);
+            DecodedCaption cold = CaptionSearch.decode(step, start(i), DecodeOptions.sample(1e-4, 0, 1).withMaxLength(6)).get(0);
+            DecodedCaption top1 = CaptionSearch.decode(step, start(i), DecodeOptions.sample(1.0, 1, 2).withMaxLength(6)).get(0);
             assertArrayEquals(g.tokens, cold.tokens);
             assertArrayEquals(g.tokens, top1.tokens);
             assertEquals(g.tokens.length + (g.ended ? 1 : 0), g.attention.length);
@@ -61,9 +60,9 @@ class CaptionDecoderTest {
 
     @Test
     void batchedGreedyEqualsOneByOne() {
-        List<DecodedCaption> all = CaptionDecoder.decode(step, step.start(feats, pooled, null), DecodeOptions.greedy().withMaxLength(5));
+        List<DecodedCaption> all = CaptionSearch.decode(step, step.start(feats, pooled, null), DecodeOptions.greedy().withMaxLength(5));
         for (int i = 0; i < 3; i++) {
-            assertArrayEquals(CaptionDecoder.decode(step, start(i), DecodeOptions.greedy().withMaxLength(5)).get(0).tokens, all.get(i).tokens);
+            assertArrayEquals(CaptionSearch.decode(step, start(i), DecodeOptions.greedy().withMaxLength(5)).get(0).tokens, all.get(i).tokens);
         }
     }
 
@@ -74,13 +73,13 @@ class CaptionDecoderTest {
             double[] best = {Double.NEGATIVE_INFINITY};
             int[][] arg = {null};
             search(start(i), Vocabulary.START_ID, new int[0], 0, maxLen, best, arg);
-            DecodedCaption b = CaptionDecoder.decode(step, start(i), DecodeOptions.beam(300).withLengthPenalty(0).withMaxLength(maxLen)).get(0);
+            DecodedCaption b = CaptionSearch.decode(step, start(i), DecodeOptions.beam(300).withLengthPenalty(0).withMaxLength(maxLen)).get(0);
             if (arg[0] != null) {
                 assertEquals(best[0], b.logProb, 1e-9, "image " + i);
                 assertArrayEquals(arg[0], b.tokens);
                 assertTrue(b.ended);
             }
-            DecodedCaption g = CaptionDecoder.decode(step, start(i), DecodeOptions.greedy().withMaxLength(maxLen)).get(0);
+            DecodedCaption g = CaptionSearch.decode(step, start(i), DecodeOptions.greedy().withMaxLength(maxLen)).get(0);
             if (g.ended) {
                 assertTrue(b.logProb >= g.logProb - 1e-12, "beam " + b.logProb + " below greedy " + g.logProb);
             }
@@ -88,12 +87,12 @@ class CaptionDecoderTest {
     }
 
     /** All sequences that end with <end> within maxLen steps: the best log-probability. */
-    private static void search(DecoderStep.State s, int prev, int[] toks, double logp, int left, double[] best, int[][] arg) {
+    private static void search(AttentionDecoderStep.State s, int prev, int[] toks, double logp, int left, double[] best, int[][] arg) {
         if (left == 0) {
             return;
         }
-        DecoderStep.Output out = step.step(s, new int[]{prev});
-        double[] lp = CaptionDecoder.logSoftmax(out.logits.getRow(0).toFloatVector(), 1.0);
+        AttentionDecoderStep.Output out = step.step(s, new int[]{prev});
+        double[] lp = CaptionSearch.logSoftmax(out.logits.getRow(0).toFloatVector(), 1.0);
         for (int w = 0; w < V; w++) {
             if (w == Vocabulary.END_ID) {
                 if (logp + lp[w] > best[0]) {
@@ -110,7 +109,7 @@ class CaptionDecoderTest {
 
     @Test
     void stopsAtMaxLengthAndValidatesOptions() {
-        DecodedCaption g = CaptionDecoder.decode(step, start(0), DecodeOptions.greedy().withMaxLength(1)).get(0);
+        DecodedCaption g = CaptionSearch.decode(step, start(0), DecodeOptions.greedy().withMaxLength(1)).get(0);
         assertTrue(g.tokens.length <= 1);
         assertThrows(IllegalArgumentException.class, () -> DecodeOptions.beam(0));
         assertThrows(IllegalArgumentException.class, () -> DecodeOptions.sample(0, 0, 1));

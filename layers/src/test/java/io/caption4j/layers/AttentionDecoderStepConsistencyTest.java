@@ -10,14 +10,14 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
 /** Streaming inference gives the same logits and attention as the teacher-forced pass over the same tokens. */
-class DecoderStepConsistencyTest {
+class AttentionDecoderStepConsistencyTest {
 
     @ParameterizedTest
     @EnumSource(CellType.class)
     void stepsEqualTeacherForcedPass(CellType cell) {
         int b = 3, l = 9, t = 7, v = 50;
         Nd4j.getRandom().setSeed(11);
-        CaptionGraph net = CaptionNetwork.builder().featureSize(32).pooledSize(24).projectionSize(16).embeddingSize(8)
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(32).pooledSize(24).projectionSize(16).embeddingSize(8)
                 .hiddenSize(12).attentionSize(10).outputHiddenSize(14).vocabularySize(v).cellType(cell)
                 .gated(true).dataType(DataType.FLOAT).build();
         INDArray feats = Nd4j.rand(DataType.FLOAT, b, l, 32);
@@ -29,10 +29,10 @@ class DecoderStepConsistencyTest {
         INDArray logits = net.feedForward(new INDArray[]{feats, pooled, tokens}, false).get(CaptionNetwork.DECODER); // [B, V, T]
         INDArray alphas = ((AttentionDecoder.AttentionDecoderVertex) net.getVertex(CaptionNetwork.DECODER)).lastAlphas();
 
-        DecoderStep step = DecoderStep.of(net);
-        DecoderStep.State s = step.start(feats, pooled, regionMask);
+        AttentionDecoderStep step = AttentionDecoderStep.of(net);
+        AttentionDecoderStep.State s = step.start(feats, pooled, regionMask);
         for (int i = 0; i < t; i++) {
-            DecoderStep.Output o = step.step(s, tokens.get(all(), point(i)).toIntVector());
+            AttentionDecoderStep.Output o = step.step(s, tokens.get(all(), point(i)).toIntVector());
             Fixtures.assertClose(logits.get(all(), all(), point(i)), o.logits, 1e-5, 1e-6, "logits at step " + i);
             Fixtures.assertClose(alphas.get(all(), point(i), all()), o.alpha, 1e-5, 1e-6, "alpha at step " + i);
             s = o.state;

@@ -1,7 +1,7 @@
 package io.caption4j.core.decode;
 
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
@@ -12,16 +12,16 @@ import java.util.PriorityQueue;
 import java.util.Random;
 
 /**
- * Greedy, beam and sampling decoding over {@link DecoderStep}. Every strategy stops at {@code <end>} or the
+ * Greedy, beam and sampling decoding over {@link AttentionDecoderStep}. Every strategy stops at {@code <end>} or the
  * maximum length and returns tokens, log-probability and per-word attention. Beam search runs the k beams of
  * an image as one batch. Stateless: safe for concurrent callers.
  */
-public final class CaptionDecoder {
-    private CaptionDecoder() {
+public final class CaptionSearch {
+    private CaptionSearch() {
     }
 
     /** Starts a decoder batch from encoded images (all with the same grid). */
-    public static DecoderStep.State start(DecoderStep step, List<io.caption4j.core.image.EncodedImage> images) {
+    public static AttentionDecoderStep.State start(AttentionDecoderStep step, List<io.caption4j.core.image.EncodedImage> images) {
         int b = images.size();
         io.caption4j.core.image.EncodedImage first = images.get(0);
         INDArray feats = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, b,
@@ -36,7 +36,7 @@ public final class CaptionDecoder {
     }
 
     /** Decodes every image of a started batch. */
-    public static List<DecodedCaption> decode(DecoderStep step, DecoderStep.State start, DecodeOptions o) {
+    public static List<DecodedCaption> decode(AttentionDecoderStep step, AttentionDecoderStep.State start, DecodeOptions o) {
         switch (o.strategy) {
             case BEAM:
                 List<DecodedCaption> out = new ArrayList<>();
@@ -69,7 +69,7 @@ public final class CaptionDecoder {
         return out;
     }
 
-    private static List<DecodedCaption> sequential(DecoderStep step, DecoderStep.State s, DecodeOptions o) {
+    private static List<DecodedCaption> sequential(AttentionDecoderStep step, AttentionDecoderStep.State s, DecodeOptions o) {
         int b = (int) s.batchSize();
         Random rnd = new Random(o.seed);
         List<List<Integer>> tokens = new ArrayList<>();
@@ -83,7 +83,7 @@ public final class CaptionDecoder {
         int[] prev = new int[b];
         Arrays.fill(prev, Vocabulary.START_ID);
         for (int t = 0; t < o.maxLength && !allTrue(done); t++) {
-            DecoderStep.Output out = step.step(s, prev);
+            AttentionDecoderStep.Output out = step.step(s, prev);
             for (int i = 0; i < b; i++) {
                 if (done[i]) {
                     prev[i] = Vocabulary.PAD_ID;
@@ -129,10 +129,10 @@ public final class CaptionDecoder {
         return alpha == 0 ? logp : logp / Math.pow(Math.max(1, length), alpha);
     }
 
-    private static DecodedCaption beam(DecoderStep step, DecoderStep.State one, DecodeOptions o) {
+    private static DecodedCaption beam(AttentionDecoderStep step, AttentionDecoderStep.State one, DecodeOptions o) {
         int k = o.beamSize;
         List<Hyp> live = List.of(new Hyp(new int[0], 0, new float[0][], 0));
-        DecoderStep.State s = one;
+        AttentionDecoderStep.State s = one;
         List<Hyp> finished = new ArrayList<>();
         for (int t = 0; t < o.maxLength && !live.isEmpty(); t++) {
             int[] prev = new int[live.size()];
@@ -140,7 +140,7 @@ public final class CaptionDecoder {
                 Hyp h = live.get(i);
                 prev[i] = h.tokens.length == 0 ? Vocabulary.START_ID : h.tokens[h.tokens.length - 1];
             }
-            DecoderStep.Output out = step.step(s, prev);
+            AttentionDecoderStep.Output out = step.step(s, prev);
             PriorityQueue<double[]> best = new PriorityQueue<>(Comparator.comparingDouble(a -> a[0]));
             double[][] lps = new double[live.size()][];
             for (int i = 0; i < live.size(); i++) {

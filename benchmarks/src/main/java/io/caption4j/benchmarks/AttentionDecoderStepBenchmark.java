@@ -1,8 +1,7 @@
 package io.caption4j.benchmarks;
 
-import io.caption4j.layers.CaptionGraph;
 import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.DecoderStep;
+import io.caption4j.layers.AttentionDecoderStep;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -10,25 +9,25 @@ import org.openjdk.jmh.annotations.*;
 
 import java.util.concurrent.TimeUnit;
 
-/** One inference DecoderStep (attention + LSTM + output head), reference configuration, vocabulary 5000. */
+/** One inference AttentionDecoderStep (attention + LSTM + output head), reference configuration, vocabulary 5000. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgs = {"-Xmx4g"})
-public class DecoderStepBenchmark {
+public class AttentionDecoderStepBenchmark {
     @Param({"1", "64"})
     public int batch;
 
-    private DecoderStep step;
-    private DecoderStep.State state;
+    private AttentionDecoderStep step;
+    private AttentionDecoderStep.State state;
     private int[] tokens;
 
     @Setup(Level.Trial)
     public void setup() {
-        CaptionGraph net = CaptionNetwork.builder().vocabularySize(5000).build(); // reference configuration
-        step = DecoderStep.of(net);
+        CaptionNetwork net = CaptionNetwork.builder().vocabularySize(5000).build(); // reference configuration
+        step = AttentionDecoderStep.of(net);
         state = step.start(Nd4j.rand(DataType.FLOAT, batch, 64, 2048), Nd4j.rand(DataType.FLOAT, batch, 2048), null);
         tokens = new int[batch];
     }

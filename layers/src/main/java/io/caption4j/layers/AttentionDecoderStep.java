@@ -20,7 +20,7 @@ import java.util.Map;
  * teacher-forced {@link AttentionDecoder}, so both compute the same numbers for the same tokens.
  * One instance may serve many threads, each with its own {@link State}.
  */
-public final class DecoderStep implements AutoCloseable {
+public final class AttentionDecoderStep implements AutoCloseable {
     private final DecoderMath math;
     private final INDArray embedding;      // [V, E]
     private final INDArray projW, projB;   // [featDim, F], [1, F]
@@ -32,7 +32,7 @@ public final class DecoderStep implements AutoCloseable {
      * @param decoder configuration; decoderParams its parameter table; embedding [V, E];
      * projection the FeatureProjection configuration and its W and b
      */
-    public DecoderStep(AttentionDecoder decoder, Map<String, INDArray> decoderParams, INDArray embedding,
+    public AttentionDecoderStep(AttentionDecoder decoder, Map<String, INDArray> decoderParams, INDArray embedding,
                        FeatureProjection projection, INDArray projW, INDArray projB) {
         this.math = new DecoderMath(decoder.getCellType(), decoder.getAttentionState(), decoderParams);
         this.embedding = embedding;
@@ -42,18 +42,18 @@ public final class DecoderStep implements AutoCloseable {
     }
 
     /**
-     * A DecoderStep over a snapshot of the parameters of a network made by {@link CaptionNetwork}. The copy
+     * A AttentionDecoderStep over a snapshot of the parameters of a network made by {@link CaptionNetwork}. The copy
      * (aligned, c-ordered, about 25 MB in the reference configuration) makes batch-1 steps about 25% faster than
-     * views into the network's flat parameter vector; make a new DecoderStep after training further.
+     * views into the network's flat parameter vector; make a new AttentionDecoderStep after training further.
      */
-    public static DecoderStep of(ComputationGraph net) {
+    public static AttentionDecoderStep of(ComputationGraph net) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             AttentionDecoder dec = (AttentionDecoder) net.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
             Map<String, INDArray> decParams = new LinkedHashMap<>();
             net.getVertex(CaptionNetwork.DECODER).paramTable(false).forEach((k, v) -> decParams.put(k, v.dup('c')));
             INDArray emb = net.getLayer(CaptionNetwork.EMBEDDING).getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c');
             org.deeplearning4j.nn.api.Layer proj = net.getLayer(CaptionNetwork.PROJECTION);
-            DecoderStep step = new DecoderStep(dec, decParams, emb, (FeatureProjection) proj.conf().getLayer(),
+            AttentionDecoderStep step = new AttentionDecoderStep(dec, decParams, emb, (FeatureProjection) proj.conf().getLayer(),
                     proj.getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c'),
                     proj.getParam(DefaultParamInitializer.BIAS_KEY).dup('c'));
             java.util.List<INDArray> snapshot = new java.util.ArrayList<>(decParams.values());
