@@ -19,8 +19,8 @@ import java.util.List;
 
 /**
  * Extending caption4j without forking it: (1) your own {@link ImageEncoder}, (2) a GRU instead of the LSTM,
- * (3) your own DL4J layer ({@link FeatureGate}) inserted before the decoder. Run it:
- * {@code java -cp examples/target/caption4j.jar io.caption4j.examples.demos.ExtensionDemos}
+ * (3) your own DL4J layer ({@link FeatureGate}) inserted before the decoder. Run it (after {@code mvn install -DskipTests}):
+ * {@code mvn -q -pl examples exec:java -Dexec.mainClass=io.caption4j.examples.demos.ExtensionDemos}
  */
 public final class ExtensionDemos {
     private ExtensionDemos() {

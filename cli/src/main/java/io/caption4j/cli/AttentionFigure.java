@@ -1,4 +1,4 @@
-package io.caption4j.examples.cli;
+package io.caption4j.cli;
 
 import io.caption4j.core.Caption;
 

@@ -1,4 +1,4 @@
-package io.caption4j.examples.serve;
+package io.caption4j.cli.serve;
 
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.image.EncodedImage;

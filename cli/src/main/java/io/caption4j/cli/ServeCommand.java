@@ -1,7 +1,7 @@
-package io.caption4j.examples.cli;
+package io.caption4j.cli;
 
+import io.caption4j.cli.serve.CaptionServer;
 import io.caption4j.core.CaptionModel;
-import io.caption4j.examples.serve.CaptionServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
