@@ -41,7 +41,7 @@ final class DescribeCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper();
         try (CaptionModel m = model == null ? CaptionModel.pretrained() : CaptionModel.load(model)) {
             DecodeOptions d = m.defaultOptions();
-            DecodeOptions o = (beam == null ? d : beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam))
+            DecodeOptions o = (beam == null ? d : DecodeOptions.beamOrGreedy(beam))
                     .withMaxLength(maxLength != null ? maxLength : d.maxLength);
             int failed = 0;
             for (int i = 0; i < images.size(); i++) {

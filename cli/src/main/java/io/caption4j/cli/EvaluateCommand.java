@@ -97,7 +97,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (limit > 0 && limit < images.size()) {
             images = images.subList(0, limit);
         }
-        DecodeOptions o = (beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam))
+        DecodeOptions o = DecodeOptions.beamOrGreedy(beam)
                 .withMaxLength(maxLength != null ? maxLength : defaultMaxLength);
         long t0 = System.nanoTime();
         List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(network), images, features, vocabulary, o, 16, "decoding");

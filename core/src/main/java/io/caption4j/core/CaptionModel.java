@@ -75,7 +75,7 @@ public final class CaptionModel implements AutoCloseable {
         this.vocabulary = b.vocabulary;
         this.network = network;
         this.step = AttentionDecoderStep.of(network);
-        DecodeOptions d = b.beamSize == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(b.beamSize);
+        DecodeOptions d = DecodeOptions.beamOrGreedy(b.beamSize);
         this.defaults = d.withMaxLength(b.maxLength);
         this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
         this.trainingConfig = b.trainingConfig;

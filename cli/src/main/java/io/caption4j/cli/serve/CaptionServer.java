@@ -189,7 +189,7 @@ public final class CaptionServer implements AutoCloseable {
         DecodeOptions d = model.defaultOptions();
         Integer beam = intParam(ctx, "beam", 1, limits.maxBeam);
         Integer max = intParam(ctx, "max_length", 1, limits.maxLength);
-        DecodeOptions o = beam == null ? d : beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam);
+        DecodeOptions o = beam == null ? d : DecodeOptions.beamOrGreedy(beam);
         return o.withMaxLength(max != null ? max : d.maxLength);
     }
 

@@ -36,6 +36,11 @@ public final class DecodeOptions {
         return new DecodeOptions(Strategy.BEAM, k, 40, 1.0, 1, 0, 0);
     }
 
+    /** Beam search of width k, or greedy decoding when k is 1 (what a beam of one finds, without the beam's overhead). */
+    public static DecodeOptions beamOrGreedy(int k) {
+        return k == 1 ? greedy() : beam(k);
+    }
+
     public static DecodeOptions sample(double temperature, int topK, long seed) {
         return new DecodeOptions(Strategy.SAMPLE, 1, 40, 0, temperature, topK, seed);
     }

@@ -292,7 +292,7 @@ public final class Trainer {
             if (c.validationImages > 0 && c.validationImages < images.size()) {
                 images = images.subList(0, c.validationImages);
             }
-            DecodeOptions o = (c.validationBeam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(c.validationBeam))
+            DecodeOptions o = DecodeOptions.beamOrGreedy(c.validationBeam)
                     .withMaxLength(c.maxLength);
             List<Evaluator.Prediction> p;
             try (AttentionDecoderStep step = AttentionDecoderStep.of(ck.network)) {
