@@ -1,8 +1,8 @@
 package io.caption4j.cli;
 
 import io.caption4j.core.data.FeatureSource;
+import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.CaptionException;
 import io.caption4j.zoo.InceptionEncoders;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
 import picocli.CommandLine.Mixin;
@@ -29,24 +29,9 @@ public final class EncoderOptions {
     @Mixin
     CacheOptions caching = new CacheOptions();
 
-    /** The encoder spec (as saved in models) of a training configuration's encoder and layer. */
-    static String spec(String encoder, String layer) {
-        if (encoder.equals("nsfwjs")) {
-            return "nsfwjs:" + layer;
-        }
-        if (encoder.startsWith("keras:")) {
-            return encoder + ":" + layer;
-        }
-        throw new CaptionException("Unknown encoder '" + encoder + "': use nsfwjs or keras:PATH");
-    }
-
-    /** The encoder these options name, with the same spelling saved in training configurations. */
-    static ImageEncoder encoder(String spec, InceptionV3Encoder.FeatureLayer layer) {
-        return InceptionEncoders.of(spec(spec, layer.name()));
-    }
-
+    /** The encoder these options name. */
     ImageEncoder encoder() {
-        return encoder(encoder, layer);
+        return InceptionEncoders.of(EncoderSpec.of(encoder, layer.name()));
     }
 
     FeatureSource featureSource(ImageEncoder enc) {

@@ -13,7 +13,7 @@ import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.Evaluator;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.layers.AttentionDecoderStep;
-import io.caption4j.zoo.inception.InceptionV3Encoder;
+import io.caption4j.zoo.InceptionEncoders;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
@@ -85,7 +85,7 @@ final class EvaluateCommand implements Callable<Integer> {
         } else {
             Checkpoint ck = Checkpoint.load(model);
             TrainConfig c = ck.config;
-            encoder = EncoderOptions.encoder(c.encoder, InceptionV3Encoder.FeatureLayer.valueOf(c.layer));
+            encoder = InceptionEncoders.of(c.encoderSpec());
             network = ck.network;
             vocabulary = ck.vocabulary;
             pool = c.pool;

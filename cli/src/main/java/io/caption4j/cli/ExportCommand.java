@@ -29,7 +29,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Checkpoint ck = Checkpoint.load(checkpoint);
-        String spec = EncoderOptions.spec(ck.config.encoder, ck.config.layer);
+        String spec = ck.config.encoderSpec().toString();
         try (CaptionModel m = CaptionModel.builder().setEncoder(InceptionEncoders.of(spec)).optEncoderSpec(spec)
                 .setVocabulary(ck.vocabulary).setDecoder(ck.network).optPoolWindow(ck.config.pool).optBeamSize(beam)
                 .optMaxLength(maxLength != null ? maxLength : ck.config.maxLength).optTrainingConfig(ck.config.toJson()).build()) {

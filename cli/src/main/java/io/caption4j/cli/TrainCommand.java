@@ -12,8 +12,8 @@ import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
 import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
+import io.caption4j.zoo.InceptionEncoders;
 import io.caption4j.zoo.WordVectors;
-import io.caption4j.zoo.inception.InceptionV3Encoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -115,7 +115,7 @@ final class TrainCommand implements Callable<Integer> {
             apply(c);
         }
         c.validate();
-        ImageEncoder encoder = EncoderOptions.encoder(c.encoder, InceptionV3Encoder.FeatureLayer.valueOf(c.layer));
+        ImageEncoder encoder = InceptionEncoders.of(c.encoderSpec());
         enc.pool = c.pool;
         FeatureSource features = enc.featureSource(encoder);
         data.format = DataOptions.Format.valueOf(c.dataset);

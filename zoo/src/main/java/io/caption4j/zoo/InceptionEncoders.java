@@ -2,6 +2,7 @@ package io.caption4j.zoo;
 
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.image.EncoderProvider;
+import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
 
@@ -10,18 +11,28 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The InceptionV3 encoders by spec: {@code nsfwjs:LAYER} (the default weights) or {@code keras:PATH:LAYER}, LAYER
- * one of MIXED5, MIXED7, MIXED10. One instance per spec is shared (encoders are thread-safe and large).
+ * The InceptionV3 encoders by {@link EncoderSpec}: {@code nsfwjs:LAYER} (the default weights) or
+ * {@code keras:PATH:LAYER}, LAYER one of MIXED5, MIXED7, MIXED10. One instance per spec is shared (encoders are
+ * thread-safe and large).
  */
 public final class InceptionEncoders implements EncoderProvider {
+    /** The encoder name of the default weights (nsfwjs@4.4.0's InceptionV3). */
+    public static final String NSFWJS = "nsfwjs";
+    /** The prefix of the encoder name of Keras weights: {@code keras:PATH}. */
+    public static final String KERAS_PREFIX = "keras:";
     private static final Map<String, ImageEncoder> SHARED = new ConcurrentHashMap<>();
 
     /** The spec of the nsfwjs encoder at a layer. */
     public static String nsfwjsSpec(InceptionV3Encoder.FeatureLayer layer) {
-        return "nsfwjs:" + layer.name();
+        return EncoderSpec.of(NSFWJS, layer.name()).toString();
     }
 
     /** The encoder of a spec, shared; a CaptionException for a malformed spec. */
+    public static ImageEncoder of(EncoderSpec spec) {
+        return of(spec.toString());
+    }
+
+    /** The encoder of a spec string ({@code nsfwjs:MIXED5}), shared; a CaptionException for a malformed spec. */
     public static ImageEncoder of(String spec) {
         ImageEncoder e = new InceptionEncoders().create(spec);
         if (e == null) {
@@ -32,17 +43,21 @@ public final class InceptionEncoders implements EncoderProvider {
 
     @Override
     public ImageEncoder create(String spec) {
-        if (spec == null || !(spec.startsWith("nsfwjs:") || spec.startsWith("keras:"))) {
+        if (spec == null || !(spec.startsWith(NSFWJS + ":") || spec.startsWith(KERAS_PREFIX))) {
             return null;
         }
-        int colon = spec.lastIndexOf(':');
+        EncoderSpec s = EncoderSpec.parse(spec);
+        boolean nsfwjs = s.encoder().equals(NSFWJS);
+        if (!nsfwjs && !s.encoder().startsWith(KERAS_PREFIX)) {
+            return null;
+        }
         InceptionV3Encoder.FeatureLayer layer;
         try {
-            layer = InceptionV3Encoder.FeatureLayer.valueOf(spec.substring(colon + 1).toUpperCase());
+            layer = InceptionV3Encoder.FeatureLayer.valueOf(s.layer().toUpperCase());
         } catch (IllegalArgumentException e) {
             throw new CaptionException("Unknown InceptionV3 layer in '" + spec + "' (use MIXED5, MIXED7 or MIXED10)");
         }
-        return SHARED.computeIfAbsent(spec, s -> s.startsWith("nsfwjs:") ? InceptionV3Encoder.nsfwjs(layer)
-                : InceptionV3Encoder.kerasHdf5(Path.of(s.substring("keras:".length(), colon)), layer));
+        return SHARED.computeIfAbsent(spec, k -> nsfwjs ? InceptionV3Encoder.nsfwjs(layer)
+                : InceptionV3Encoder.kerasHdf5(Path.of(s.encoder().substring(KERAS_PREFIX.length())), layer));
     }
 }

@@ -1,6 +1,7 @@
 package io.caption4j.core.train;
 
 import io.caption4j.core.CaptionException;
+import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
 import org.nd4j.shade.jackson.annotation.JsonIgnoreProperties;
@@ -24,6 +25,7 @@ public final class TrainConfig {
     /** coco / file formats: the dev set's captions file and image folder (flickr8k uses its dev split). */
     public String devData;
     public String devImages;
+    /** The encoder and its feature layer, the two parts of an {@link EncoderSpec} (see {@link #encoderSpec()}). */
     public String encoder = "nsfwjs";
     public String layer = "MIXED5";
     public int pool = 2;
@@ -73,6 +75,11 @@ public final class TrainConfig {
     public int validationBeam = 1;
     /** Stop after this many epochs without a lower dev loss (0 = never). */
     public int earlyStoppingPatience;
+
+    /** The encoder as a spec ({@code nsfwjs:MIXED5}), the form saved models record. */
+    public EncoderSpec encoderSpec() {
+        return EncoderSpec.of(encoder, layer);
+    }
 
     /** Throws a CaptionException naming the first bad setting. */
     public TrainConfig validate() {

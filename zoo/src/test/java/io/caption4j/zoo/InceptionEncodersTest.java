@@ -1,0 +1,36 @@
+package io.caption4j.zoo;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.image.EncoderSpec;
+import io.caption4j.zoo.inception.InceptionV3Encoder;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The spec grammar of the InceptionV3 encoders (no weights needed: every case fails before loading any). */
+class InceptionEncodersTest {
+    @Test
+    void specsOfOtherProvidersAreNotTheirs() {
+        InceptionEncoders p = new InceptionEncoders();
+        assertNull(p.create(null));
+        assertNull(p.create("toy"));
+        assertNull(p.create("demo/colour-grid-4x4"));
+        assertNull(p.create("keras:MIXED5"), "keras needs a path");
+    }
+
+    @Test
+    void badSpecsSayWhy() {
+        String m = assertThrows(CaptionException.class, () -> InceptionEncoders.of("nsfwjs:MIXED99")).getMessage();
+        assertTrue(m.contains("MIXED99"), m);
+        m = assertThrows(CaptionException.class, () -> InceptionEncoders.of(EncoderSpec.of("vgg", "fc7"))).getMessage();
+        assertTrue(m.contains("vgg:fc7") && m.contains("nsfwjs:LAYER"), m);
+    }
+
+    @Test
+    void theNsfwjsSpecIsAnEncoderSpec() {
+        assertEquals(EncoderSpec.of("nsfwjs", "MIXED7"), EncoderSpec.parse(InceptionEncoders.nsfwjsSpec(InceptionV3Encoder.FeatureLayer.MIXED7)));
+    }
+}
