@@ -2,6 +2,7 @@ package io.caption4j.cli;
 
 import io.caption4j.core.Caption;
 import io.caption4j.core.CaptionModel;
+import io.caption4j.core.ModelFiles;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.ImageLoader;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -23,7 +24,7 @@ import java.util.concurrent.Callable;
 final class DescribeCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "JPEG, PNG, BMP or GIF files.")
     List<Path> images;
-    @Option(names = "--model", description = "A model file (default: the built-in Flickr8k model).")
+    @Option(names = "--model", description = "A model file or a training checkpoint (default: the built-in Flickr8k model).")
     Path model;
     @Option(names = "--beam", description = "Beam size, 1 = greedy (default: the model's, 3).")
     Integer beam;
@@ -39,7 +40,7 @@ final class DescribeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ImageLoader loader = new ImageLoader();
         ObjectMapper mapper = new ObjectMapper();
-        try (CaptionModel m = model == null ? CaptionModel.pretrained() : CaptionModel.load(model)) {
+        try (CaptionModel m = model == null ? CaptionModel.pretrained() : ModelFiles.open(model)) {
             DecodeOptions d = m.defaultOptions();
             DecodeOptions o = (beam == null ? d : DecodeOptions.beamOrGreedy(beam))
                     .withMaxLength(maxLength != null ? maxLength : d.maxLength);

@@ -1,19 +1,14 @@
 package io.caption4j.cli;
 
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.ModelFiles;
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.Datasets;
 import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.decode.DecodeOptions;
-import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.text.Tokenizer;
-import io.caption4j.core.CaptionModel;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.Evaluator;
-import io.caption4j.core.train.TrainConfig;
 import io.caption4j.layers.AttentionDecoderStep;
-import io.caption4j.zoo.InceptionEncoders;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
@@ -49,60 +44,30 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     CacheOptions caching;
 
-    /** Whether the zip is a CaptionModel (it has model.json) rather than a training checkpoint. */
-    static boolean isModelFile(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return false;   // Checkpoint.load says what is missing
-        }
-        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(file))) {
-            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (e.getName().equals("model.json")) {
-                    return true;
-                }
-            }
-        } catch (java.util.zip.ZipException e) {
-            return false;
-        }
-        return false;
-    }
-
     @Override
     public Integer call() throws IOException {
         if (beam < 1) {
             throw new IllegalArgumentException("--beam must be >= 1");
         }
-        ImageEncoder encoder;
-        CaptionNetwork network;
-        Vocabulary vocabulary;
-        int pool, defaultMaxLength;
-        if (isModelFile(model)) {
-            CaptionModel m = CaptionModel.load(model);
-            encoder = m.encoder();
-            network = m.network();
-            vocabulary = m.vocabulary();
-            pool = m.poolWindow();
-            defaultMaxLength = m.defaultOptions().maxLength;
-        } else {
-            Checkpoint ck = Checkpoint.load(model);
-            TrainConfig c = ck.config;
-            encoder = InceptionEncoders.of(c.encoderSpec());
-            network = ck.network;
-            vocabulary = ck.vocabulary;
-            pool = c.pool;
-            defaultMaxLength = c.maxLength;
+        try (CaptionModel m = ModelFiles.open(model)) {
+            return evaluate(m);
         }
-        FeatureSource features = caching.featureSource(encoder, pool);
+    }
+
+    private int evaluate(CaptionModel m) throws IOException {
+        FeatureSource features = caching.featureSource(m.encoder(), m.poolWindow());
         CaptionDataset set = data.load(split, null);
         List<CaptionDataset.Example> images = set.examples();
         if (limit > 0 && limit < images.size()) {
             images = images.subList(0, limit);
         }
         DecodeOptions o = DecodeOptions.beamOrGreedy(beam)
-                .withMaxLength(maxLength != null ? maxLength : defaultMaxLength);
+                .withMaxLength(maxLength != null ? maxLength : m.defaultOptions().maxLength);
         long t0 = System.nanoTime();
-        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(network), images, features, vocabulary, o, 16, "decoding");
+        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(m.network()), images, features,
+                m.vocabulary(), o, 16, "decoding");
         double secs = (System.nanoTime() - t0) / 1e9;
-        Evaluator.Metrics m = Evaluator.score(p, new Tokenizer());
+        Evaluator.Metrics scores = Evaluator.score(p, new Tokenizer());
         Path outFile = predictions != null ? predictions
                 : model.toAbsolutePath().getParent().resolve("predictions-" + set.name() + ".json");
         ObjectMapper json = new ObjectMapper();
@@ -117,10 +82,11 @@ final class EvaluateCommand implements Callable<Integer> {
             n.put("caption", x.caption());
         }
         Files.writeString(outFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
-        System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), m.images, beam == 1 ? "greedy" : "beam " + beam, secs);
+        System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, beam == 1 ? "greedy" : "beam " + beam, secs);
         System.out.println("| BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D | ROUGE-L |");
         System.out.println("|---|---|---|---|---|---|");
-        System.out.printf("| %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n", m.bleu[0], m.bleu[1], m.bleu[2], m.bleu[3], m.ciderD, m.rougeL);
+        System.out.printf("| %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n", scores.bleu[0], scores.bleu[1], scores.bleu[2],
+                scores.bleu[3], scores.ciderD, scores.rougeL);
         System.out.println("Predictions: " + outFile);
         return 0;
     }

@@ -1,8 +1,8 @@
 package io.caption4j.cli;
 
 import io.caption4j.core.CaptionModel;
+import io.caption4j.core.ModelFiles;
 import io.caption4j.core.train.Checkpoint;
-import io.caption4j.zoo.InceptionEncoders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,10 +29,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Checkpoint ck = Checkpoint.load(checkpoint);
-        String spec = ck.config.encoderSpec().toString();
-        try (CaptionModel m = CaptionModel.builder().setEncoder(InceptionEncoders.of(spec)).optEncoderSpec(spec)
-                .setVocabulary(ck.vocabulary).setDecoder(ck.network).optPoolWindow(ck.config.pool).optBeamSize(beam)
-                .optMaxLength(maxLength != null ? maxLength : ck.config.maxLength).optTrainingConfig(ck.config.toJson()).build()) {
+        try (CaptionModel m = ModelFiles.fromCheckpoint(ck, beam, maxLength != null ? maxLength : ck.config.maxLength)) {
             m.save(out, half);
         }
         System.out.printf("Wrote %s (%.1f MB, %s, epoch %d of the run)%n", out, Files.size(out) / 1e6,

@@ -2,6 +2,7 @@ package io.caption4j.cli;
 
 import io.caption4j.cli.serve.CaptionServer;
 import io.caption4j.core.CaptionModel;
+import io.caption4j.core.ModelFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,7 +19,7 @@ final class ServeCommand implements Callable<Integer> {
     int port;
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
-    @Option(names = "--model", description = "A model file (default: the built-in Flickr8k model).")
+    @Option(names = "--model", description = "A model file or a training checkpoint (default: the built-in Flickr8k model).")
     Path model;
     @Option(names = "--max-upload-mb", defaultValue = "20", description = "Largest accepted upload in MiB; larger ones get 413 (default: ${DEFAULT-VALUE}).")
     int maxUploadMb;
@@ -29,7 +30,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        CaptionModel m = model == null ? CaptionModel.pretrained() : CaptionModel.load(model);
+        CaptionModel m = model == null ? CaptionModel.pretrained() : ModelFiles.open(model);
         CaptionServer.Limits limits = new CaptionServer.Limits();
         limits.maxUploadBytes = (long) maxUploadMb << 20;
         if (workers != null) {
