@@ -56,7 +56,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private int evaluate(CaptionModel m) throws IOException {
         FeatureSource features = caching.featureSource(m.encoder(), m.poolWindow());
-        CaptionDataset set = data.load(split, null);
+        CaptionDataset set = data.load(split);
         List<CaptionDataset.Example> images = set.examples();
         if (limit > 0 && limit < images.size()) {
             images = images.subList(0, limit);

@@ -28,9 +28,9 @@ final class FeaturesCommand implements Callable<Integer> {
     public Integer call() {
         ImageEncoder encoder = enc.encoder();
         FeatureSource source = enc.featureSource(encoder);
-        List<Datasets.Split> todo = data.format == DataOptions.Format.flickr8k ? splits : List.of(Datasets.Split.TRAIN);
+        List<Datasets.Split> todo = data.format == Datasets.Format.flickr8k ? splits : List.of(Datasets.Split.TRAIN);
         for (Datasets.Split split : todo) {
-            CaptionDataset d = data.load(split, null);
+            CaptionDataset d = data.load(split);
             int n = source.precompute(d.examples(), d.name(), true);
             System.err.println(d.name() + ": encoded " + n + " images, " + (d.examples().size() - n) + " were cached");
         }

@@ -1,18 +1,12 @@
 package io.caption4j.cli;
 
 import io.caption4j.core.CaptionException;
-import io.caption4j.core.data.CaptionDataset;
-import io.caption4j.core.data.Datasets;
-import io.caption4j.core.data.FeatureSource;
-import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
 import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
-import io.caption4j.zoo.InceptionEncoders;
+import io.caption4j.zoo.TrainingRun;
 import io.caption4j.zoo.WordVectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -105,55 +99,25 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TrainConfig c;
-        Checkpoint saved = null;
-        if (resume) {
-            saved = Checkpoint.load(out.resolve(Trainer.LATEST));
-            c = saved.config;
-        } else {
-            c = configFile != null ? TrainConfig.fromJson(Files.readString(configFile)) : new TrainConfig();
-            apply(c);
-        }
-        c.validate();
-        ImageEncoder encoder = InceptionEncoders.of(c.encoderSpec());
-        enc.pool = c.pool;
-        FeatureSource features = enc.featureSource(encoder);
-        data.format = DataOptions.Format.valueOf(c.dataset);
-        data.images = c.images == null ? null : Path.of(c.images);
-        CaptionDataset trainSet = data.load(Datasets.Split.TRAIN, Path.of(c.data)).limit(c.limitImages);
-        CaptionDataset devSet = data.format == DataOptions.Format.flickr8k ? data.load(Datasets.Split.DEV, Path.of(c.data))
-                : c.devData != null ? data.load(null, Path.of(c.devData), c.devImages != null ? Path.of(c.devImages) : data.images) : null;
-        devSet = devSet == null ? null : devSet.limit(c.limitImages == 0 ? 0 : Math.max(1, c.limitImages / 4));
-        Trainer trainer = new Trainer(c, trainSet, devSet, features, out).progress(!noProgress);
+        TrainingRun run = resume ? TrainingRun.resume(out) : TrainingRun.create(config(), out);
+        run.featureCache(enc.caching.folder()).encodeBatch(enc.caching.encodeBatch).progress(!noProgress);
         if (maxSteps != null) {
-            trainer.stopAfterSteps(maxSteps);
+            run.stopAfterSteps(maxSteps);
         }
-        Checkpoint result;
-        if (resume) {
-            result = trainer.resume(saved);
-        } else {
-            Files.createDirectories(out);
-            Vocabulary vocabulary = Trainer.vocabulary(trainSet, c);
-            System.err.println("Vocabulary: " + vocabulary.size() + " words (min count " + c.minCount + ", at most " + c.maxWords + ")");
-            if (c.embedding != EmbeddingMode.SCRATCH) {
-                WordVectors.Result wv = WordVectors.fromText(Path.of(c.wordVectors), vocabulary.words(), WordVectors.Unknown.RANDOM, c.seed);
-                System.err.println(wv.report());
-                trainer.pretrainedEmbeddings(wv.matrix);
-            }
-            System.err.println("Precomputing features (cached in the feature cache; an interrupted run keeps what is done)");
-            features.precompute(trainSet.examples(), "train features", !noProgress);
-            if (devSet != null) {
-                features.precompute(devSet.examples(), "dev features", !noProgress);
-            }
-            result = trainer.start(vocabulary);
-        }
-        TrainState s = result.state;
+        TrainState s = run.run().state;
         System.out.println(s.finished ? "Finished after " + s.epoch + " epochs, " + s.step + " steps"
                 : "Stopped at epoch " + (s.epoch + 1) + ", step " + s.step + "; continue with --resume");
         if (s.bestEpoch > 0) {
             System.out.printf("Best dev loss %.4f at epoch %d: %s%n", s.bestDevLoss, s.bestEpoch, out.resolve(Trainer.BEST));
         }
         return 0;
+    }
+
+    /** The configuration file (or the defaults) with the options given on the command line. */
+    private TrainConfig config() throws IOException {
+        TrainConfig c = configFile != null ? TrainConfig.fromJson(Files.readString(configFile)) : new TrainConfig();
+        apply(c);
+        return c;
     }
 
     /** Options given on the command line (or all of them without --config) override the configuration file. */

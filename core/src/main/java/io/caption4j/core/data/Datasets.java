@@ -19,7 +19,28 @@ import java.util.Set;
 public final class Datasets {
     public enum Split { TRAIN, DEV, TEST }
 
+    /** The formats {@link #load} reads, spelled as the command line and {@code TrainConfig.dataset} spell them. */
+    public enum Format { flickr8k, coco, file }
+
     private Datasets() {
+    }
+
+    /**
+     * Loads a data set: {@code flickr8k} the folder {@code source} ({@code split}: null for all images), {@code coco}
+     * the captions JSON and {@code file} the CSV or JSONL {@code source} with their images in {@code images} (null:
+     * the folder of {@code source}). A set without one usable image is a CaptionException.
+     */
+    public static CaptionDataset load(Format format, Path source, Path images, Split split) {
+        Path imageDir = images != null ? images : source.toAbsolutePath().getParent();
+        CaptionDataset d = switch (format) {
+            case flickr8k -> flickr8k(source, split);
+            case coco -> coco(source, imageDir);
+            case file -> userFile(source, imageDir);
+        };
+        if (d.examples().isEmpty()) {
+            throw new CaptionException("No usable images in " + source + " (" + d.report() + ")");
+        }
+        return d;
     }
 
     /**

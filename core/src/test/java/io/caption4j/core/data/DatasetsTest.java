@@ -102,4 +102,17 @@ class DatasetsTest {
         assertEquals(1, j.examples().size());
         assertEquals(1, j.report().malformedLines);
     }
+
+    @Test
+    void loadByFormatFindsImagesBesideTheFileAndRefusesAnEmptySet(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("p.png"), new byte[]{1});
+        Path csv = Files.writeString(dir.resolve("mine.csv"), "image,caption\np.png,A car\n");
+        CaptionDataset d = Datasets.load(Datasets.Format.file, csv, null, null);
+        assertEquals(dir.resolve("p.png"), d.examples().get(0).image);
+        assertEquals(Datasets.userFile(csv, dir).examples().size(), d.examples().size());
+
+        Path none = Files.writeString(dir.resolve("none.csv"), "image,caption\nq.png,gone\n");
+        String m = assertThrows(CaptionException.class, () -> Datasets.load(Datasets.Format.file, none, dir, null)).getMessage();
+        assertTrue(m.contains("No usable images") && m.contains("none.csv"), m);
+    }
 }
