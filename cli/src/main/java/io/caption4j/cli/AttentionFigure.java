@@ -1,13 +1,13 @@
 package io.caption4j.cli;
 
-import io.caption4j.core.Caption;
-
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+
+import io.caption4j.core.Caption;
 
 /**
  * The paper's attention figure: the photo, then one tile per generated word with the word's attention map
@@ -22,7 +22,8 @@ public final class AttentionFigure {
     public static BufferedImage render(BufferedImage photo, Caption caption) {
         int tiles = caption.tokens().size() + 1;
         int cols = Math.min(COLUMNS, tiles), rows = (tiles + COLUMNS - 1) / COLUMNS;
-        BufferedImage out = new BufferedImage(cols * (TILE + GAP) + GAP, rows * (TILE + LABEL + GAP) + GAP, BufferedImage.TYPE_INT_RGB);
+        BufferedImage out = new BufferedImage(cols * (TILE + GAP) + GAP, rows * (TILE + LABEL + GAP) + GAP,
+                BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -70,7 +71,8 @@ public final class AttentionFigure {
                 float gx = Math.max(0, Math.min(w - 1, (x + 0.5f) * w / TILE - 0.5f));
                 int x0 = (int) gx, x1 = Math.min(w - 1, x0 + 1);
                 float fx = gx - x0;
-                float a = ((1 - fy) * ((1 - fx) * map[y0][x0] + fx * map[y0][x1]) + fy * ((1 - fx) * map[y1][x0] + fx * map[y1][x1])) / max;
+                float a = ((1 - fy) * ((1 - fx) * map[y0][x0] + fx * map[y0][x1])
+                        + fy * ((1 - fx) * map[y1][x0] + fx * map[y1][x1])) / max;
                 float k = 0.15f + 0.85f * a;
                 int rgb = base.getRGB(x, y);
                 int r = (int) (((rgb >> 16) & 255) * k), gg = (int) (((rgb >> 8) & 255) * k), b = (int) ((rgb & 255) * k);

@@ -1,11 +1,11 @@
 package io.caption4j.cli;
 
+import java.nio.file.Path;
+
 import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.zoo.TrainingRun;
 import picocli.CommandLine.Option;
-
-import java.nio.file.Path;
 
 /** Where encoded images are cached, shared by the commands that encode data sets. */
 public final class CacheOptions {
@@ -15,8 +15,8 @@ public final class CacheOptions {
     @Option(names = "--no-cache", description = "Encode images every time instead of caching their features.")
     boolean noCache;
 
-    @Option(names = "--encode-batch", defaultValue = "8", description = "Images per encoder batch (default: ${DEFAULT-VALUE}).")
-    int encodeBatch = 8;
+    @Option(names = "--encode-batch", description = "Images per encoder batch (default: ${DEFAULT-VALUE}).")
+    int encodeBatch = TrainingRun.ENCODE_BATCH;
 
     /** The cache folder these options name, or null for none. */
     Path folder() {

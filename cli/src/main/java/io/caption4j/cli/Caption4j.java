@@ -1,5 +1,7 @@
 package io.caption4j.cli;
 
+import java.io.UncheckedIOException;
+
 import io.caption4j.core.CaptionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -7,7 +9,8 @@ import picocli.CommandLine.Command;
 /** The caption4j command line: {@code caption4j <command> --help} lists every option of a command. */
 @Command(name = "caption4j", mixinStandardHelpOptions = true, version = "caption4j 0.1.0-SNAPSHOT",
         description = "Describe images in words; train and evaluate captioners.",
-        subcommands = {DescribeCommand.class, TrainCommand.class, EvaluateCommand.class, ExportCommand.class, ServeCommand.class, FeaturesCommand.class})
+        subcommands = {DescribeCommand.class, TrainCommand.class, EvaluateCommand.class, ExportCommand.class, ServeCommand.class,
+                FeaturesCommand.class})
 public final class Caption4j implements Runnable {
     @Override
     public void run() {
@@ -23,7 +26,7 @@ public final class Caption4j implements Runnable {
         CommandLine cli = new CommandLine(new Caption4j());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof CaptionException || e instanceof IllegalArgumentException
-                    || e instanceof java.io.UncheckedIOException) {
+                    || e instanceof UncheckedIOException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return 2;
             }

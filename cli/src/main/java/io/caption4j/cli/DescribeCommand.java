@@ -1,6 +1,15 @@
 package io.caption4j.cli;
 
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import javax.imageio.ImageIO;
+
 import io.caption4j.core.Caption;
+import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ModelFiles;
 import io.caption4j.core.decode.DecodeOptions;
@@ -11,13 +20,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 /** One caption per image, with the default model or a given one. */
 @Command(name = "describe", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Describe images in words: one caption per image.")
@@ -26,13 +28,14 @@ final class DescribeCommand implements Callable<Integer> {
     List<Path> images;
     @Option(names = "--model", description = "A model file or a training checkpoint (default: the built-in Flickr8k model).")
     Path model;
-    @Option(names = "--beam", description = "Beam size, 1 = greedy (default: the model's, 3).")
+    @Option(names = "--beam", description = "Beam size, 1 = greedy (default: the model's).")
     Integer beam;
-    @Option(names = "--max-length", description = "Maximum caption length in words (default: the model's, 40).")
+    @Option(names = "--max-length", description = "Maximum caption length in words (default: the model's).")
     Integer maxLength;
     @Option(names = "--json", description = "One JSON object per line: image, caption, tokens, logprob, ms.")
     boolean json;
-    @Option(names = "--attention", paramLabel = "PNG", description = "Write the attention figure (photo, then each word's attention map) to this PNG; "
+    @Option(names = "--attention", paramLabel = "PNG",
+            description = "Write the attention figure (photo, then each word's attention map) to this PNG; "
             + "with several images, -1, -2, ... are added before .png.")
     Path attention;
 
@@ -50,7 +53,7 @@ final class DescribeCommand implements Callable<Integer> {
                 BufferedImage img;
                 try {
                     img = loader.read(p);
-                } catch (io.caption4j.core.CaptionException e) {
+                } catch (CaptionException e) {
                     System.err.println("error: " + e.getMessage());
                     failed++;
                     continue;

@@ -1,30 +1,33 @@
 package io.caption4j.cli;
 
+import java.nio.file.Path;
+
 import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.train.TrainConfig;
 import io.caption4j.zoo.InceptionEncoders;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-
-/** The image encoder and the feature pipeline behind it. */
+/** The image encoder and the feature pipeline behind it; the defaults are TrainConfig's. */
 public final class EncoderOptions {
-    @Option(names = "--encoder", defaultValue = "nsfwjs",
+    private static final TrainConfig DEFAULTS = new TrainConfig();
+
+    @Option(names = "--encoder",
             description = "nsfwjs (nsfwjs@4.4.0's ImageNet InceptionV3, fetched by npm pack) or keras:PATH "
                     + "(Keras' inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5) (default: ${DEFAULT-VALUE}).")
-    String encoder;
+    String encoder = DEFAULTS.encoder;
 
-    @Option(names = "--layer", defaultValue = "MIXED5",
+    @Option(names = "--layer",
             description = "Feature layer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; mixed5 is the last "
                     + "ImageNet layer of the nsfwjs model).")
-    InceptionV3Encoder.FeatureLayer layer;
+    InceptionV3Encoder.FeatureLayer layer = InceptionV3Encoder.FeatureLayer.valueOf(DEFAULTS.layer);
 
-    @Option(names = "--pool", defaultValue = "2",
-            description = "Average-pool the feature grid k x k before the decoder (17x17 -> 9x9 with 2; 1 = off) (default: ${DEFAULT-VALUE}).")
-    int pool;
+    @Option(names = "--pool", description = "Average-pool the feature grid k x k before the decoder "
+            + "(17x17 -> 9x9 with 2; 1 = off) (default: ${DEFAULT-VALUE}).")
+    int pool = DEFAULTS.pool;
 
     @Mixin
     CacheOptions caching = new CacheOptions();

@@ -1,5 +1,11 @@
 package io.caption4j.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ModelFiles;
 import io.caption4j.core.data.CaptionDataset;
@@ -16,22 +22,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 /** Decodes a test set with a trained model, prints the metrics table and writes COCO-format predictions. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Caption every image of a data set with a trained model, print BLEU-1..4, CIDEr-D and ROUGE-L,",
                 "and write the predictions in the COCO results format ([{\"image_id\": ..., \"caption\": ...}])."})
 final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "A model file (from export) or a training checkpoint (checkpoint.zip, best.zip).")
+    @Option(names = "--model", required = true,
+            description = "A model file (from export) or a training checkpoint (checkpoint.zip, best.zip).")
     Path model;
     @Mixin
     DataOptions data;
-    @Option(names = "--split", defaultValue = "TEST", description = "flickr8k split: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--split", defaultValue = "TEST",
+            description = "flickr8k split: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Datasets.Split split;
     @Option(names = "--beam", defaultValue = "3", description = "Beam size, 1 = greedy (default: ${DEFAULT-VALUE}).")
     int beam;
@@ -39,7 +41,8 @@ final class EvaluateCommand implements Callable<Integer> {
     Integer maxLength;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N images, 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
-    @Option(names = "--predictions", description = "Where to write the COCO results JSON (default: predictions-<split>.json beside the model).")
+    @Option(names = "--predictions",
+            description = "Where to write the COCO results JSON (default: predictions-<split>.json beside the model).")
     Path predictions;
     @Mixin
     CacheOptions caching;

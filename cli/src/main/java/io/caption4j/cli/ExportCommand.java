@@ -1,15 +1,15 @@
 package io.caption4j.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ModelFiles;
 import io.caption4j.core.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /** Turns a training checkpoint into a CaptionModel zip (what describe, serve and CaptionModel.load read). */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,

@@ -1,5 +1,8 @@
 package io.caption4j.cli;
 
+import java.util.List;
+import java.util.concurrent.Callable;
+
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.Datasets;
 import io.caption4j.core.data.FeatureSource;
@@ -7,9 +10,6 @@ import io.caption4j.core.image.ImageEncoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
-import java.util.List;
-import java.util.concurrent.Callable;
 
 /** Fills the feature cache for a data set ahead of training, so the first epoch runs at full speed. */
 @Command(name = "features", mixinStandardHelpOptions = true,
@@ -28,7 +28,7 @@ final class FeaturesCommand implements Callable<Integer> {
     public Integer call() {
         ImageEncoder encoder = enc.encoder();
         FeatureSource source = enc.featureSource(encoder);
-        List<Datasets.Split> todo = data.format == Datasets.Format.flickr8k ? splits : List.of(Datasets.Split.TRAIN);
+        List<Datasets.Split> todo = data.dataset == Datasets.Format.flickr8k ? splits : List.of(Datasets.Split.TRAIN);
         for (Datasets.Split split : todo) {
             CaptionDataset d = data.load(split);
             int n = source.precompute(d.examples(), d.name(), true);

@@ -1,5 +1,10 @@
 package io.caption4j.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.TrainState;
@@ -10,90 +15,104 @@ import io.caption4j.zoo.TrainingRun;
 import io.caption4j.zoo.WordVectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
-/** Trains a captioner with checkpoints, validation and exact resume. */
+/**
+ * Trains a captioner with checkpoints, validation and exact resume ({@link TrainingRun}). Each training option is a
+ * field named after its {@link TrainConfig} property and starts at that property's default, so the defaults are
+ * written once, in TrainConfig, and the help shows them through {@code ${DEFAULT-VALUE}}.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a captioner. Checkpoints go to --out (checkpoint.zip: latest, best.zip: lowest dev loss);",
                 "--resume continues a stopped or killed run exactly where its last checkpoint left it."})
 final class TrainCommand implements Callable<Integer> {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    private static final TrainConfig DEFAULTS = new TrainConfig();
+
+    @Spec
+    CommandSpec spec;
     @Mixin
     DataOptions data;
     @Mixin
     EncoderOptions enc;
 
-    @Option(names = "--dev-data", description = "coco / file: the dev set's captions JSON or CSV/JSONL (flickr8k uses its dev split).")
+    @Option(names = "--dev-data",
+            description = "coco / file: the dev set's captions JSON or CSV/JSONL (flickr8k uses its dev split).")
     Path devData;
-    @Option(names = "--dev-images", description = "coco / file: the dev set's image folder (default: --images, or the dev file's folder).")
+    @Option(names = "--dev-images",
+            description = "coco / file: the dev set's image folder (default: --images, or the dev file's folder).")
     Path devImages;
     @Option(names = "--out", defaultValue = "runs/flickr8k", description = "Run folder (default: ${DEFAULT-VALUE}).")
     Path out;
     @Option(names = "--resume", description = "Continue the run in --out with the configuration saved in its checkpoint.")
     boolean resume;
-    @Option(names = "--config", description = "A training configuration JSON (as saved in checkpoints); the options below override it.")
+    @Option(names = "--config",
+            description = "A training configuration JSON (as saved in checkpoints); the options below override it.")
     Path configFile;
 
-    @Option(names = "--epochs", description = "Epochs (default: 10).")
-    Integer epochs;
-    @Option(names = "--batch-size", description = "Captions per batch (default: 32).")
-    Integer batchSize;
-    @Option(names = "--pairs-per-epoch", description = "Random caption pairs per epoch, 0 = all (default: 0).")
-    Integer pairsPerEpoch;
-    @Option(names = "--lr", description = "Adam learning rate (default: 4e-4).")
-    Double lr;
-    @Option(names = "--lr-decay", description = "Learning-rate factor after each epoch (default: 1 = none).")
-    Double lrDecay;
-    @Option(names = "--clip", description = "Element-wise gradient clipping, 0 = off (default: 5).")
-    Double clip;
-    @Option(names = "--dropout", description = "Dropout on the encoder features (default: 0.5).")
-    Double dropout;
-    @Option(names = "--attention-penalty", description = "Doubly stochastic attention penalty weight (default: 1).")
-    Double penalty;
-    @Option(names = "--scheduled-sampling", description = "Probability of feeding the predicted previous word (default: 0 = full teacher forcing).")
-    Double scheduledSampling;
-    @Option(names = "--embedding", description = "Word embeddings: ${COMPLETION-CANDIDATES} (default: SCRATCH; FROZEN and FINE_TUNE need --word-vectors).")
-    EmbeddingMode embedding;
-    @Option(names = "--word-vectors", description = "GloVe or word2vec text file (plain or .gz) for FROZEN / FINE_TUNE; sets --embedding-size to its dimension.")
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = DEFAULTS.epochs;
+    @Option(names = "--batch-size", description = "Captions per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize = DEFAULTS.batchSize;
+    @Option(names = "--pairs-per-epoch", description = "Random caption pairs per epoch, 0 = all (default: ${DEFAULT-VALUE}).")
+    int pairsPerEpoch = DEFAULTS.pairsPerEpoch;
+    @Option(names = "--lr", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate = DEFAULTS.learningRate;
+    @Option(names = "--lr-decay", description = "Learning-rate factor after each epoch, 1 = none (default: ${DEFAULT-VALUE}).")
+    double learningRateDecay = DEFAULTS.learningRateDecay;
+    @Option(names = "--clip", description = "Element-wise gradient clipping, 0 = off (default: ${DEFAULT-VALUE}).")
+    double gradientClip = DEFAULTS.gradientClip;
+    @Option(names = "--dropout", description = "Dropout on the encoder features (default: ${DEFAULT-VALUE}).")
+    double dropout = DEFAULTS.dropout;
+    @Option(names = "--attention-penalty",
+            description = "Doubly stochastic attention penalty weight (default: ${DEFAULT-VALUE}).")
+    double attentionPenalty = DEFAULTS.attentionPenalty;
+    @Option(names = "--scheduled-sampling", description = "Probability of feeding the predicted previous word, "
+            + "0 = full teacher forcing (default: ${DEFAULT-VALUE}).")
+    double scheduledSampling = DEFAULTS.scheduledSampling;
+    @Option(names = "--embedding", description = "Word embeddings: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; "
+            + "FROZEN and FINE_TUNE need --word-vectors).")
+    EmbeddingMode embedding = DEFAULTS.embedding;
+    @Option(names = "--word-vectors", description = "GloVe or word2vec text file (plain or .gz) for FROZEN / FINE_TUNE; "
+            + "sets --embedding-size to its dimension.")
     Path wordVectors;
-    @Option(names = "--embedding-size", description = "Embedding size for SCRATCH (default: 300).")
-    Integer embeddingSize;
-    @Option(names = "--hidden-size", description = "LSTM/GRU size (default: 512).")
-    Integer hiddenSize;
-    @Option(names = "--attention-size", description = "Attention size (default: 512).")
-    Integer attentionSize;
-    @Option(names = "--projection-size", description = "Feature projection size (default: 512).")
-    Integer projectionSize;
-    @Option(names = "--cell", description = "Recurrent cell: ${COMPLETION-CANDIDATES} (default: LSTM).")
-    CellType cell;
-    @Option(names = "--min-count", description = "Minimum count of a vocabulary word (default: 5).")
-    Integer minCount;
-    @Option(names = "--max-words", description = "Vocabulary size limit including special tokens (default: 5000).")
-    Integer maxWords;
-    @Option(names = "--max-length", description = "Maximum caption length in words (default: 40).")
-    Integer maxLength;
-    @Option(names = "--checkpoint-steps", description = "Checkpoint every N steps, 0 = off (default: 500).")
-    Integer checkpointSteps;
-    @Option(names = "--checkpoint-minutes", description = "Checkpoint every N minutes, 0 = off (default: 10).")
-    Double checkpointMinutes;
-    @Option(names = "--validation-images", description = "Dev images decoded for metrics each epoch, 0 = all (default: 0).")
-    Integer validationImages;
-    @Option(names = "--validation-beam", description = "Beam size for the validation decoding, 1 = greedy (default: 1).")
-    Integer validationBeam;
-    @Option(names = "--patience", description = "Early stopping: epochs without a lower dev loss, 0 = off (default: 0).")
-    Integer patience;
-    @Option(names = "--seed", description = "Random seed (default: 42).")
-    Long seed;
+    @Option(names = "--embedding-size", description = "Embedding size for SCRATCH (default: ${DEFAULT-VALUE}).")
+    int embeddingSize = DEFAULTS.embeddingSize;
+    @Option(names = "--hidden-size", description = "LSTM/GRU size (default: ${DEFAULT-VALUE}).")
+    int hiddenSize = DEFAULTS.hiddenSize;
+    @Option(names = "--attention-size", description = "Attention size (default: ${DEFAULT-VALUE}).")
+    int attentionSize = DEFAULTS.attentionSize;
+    @Option(names = "--projection-size", description = "Feature projection size (default: ${DEFAULT-VALUE}).")
+    int projectionSize = DEFAULTS.projectionSize;
+    @Option(names = "--cell", description = "Recurrent cell: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    CellType cell = DEFAULTS.cell;
+    @Option(names = "--min-count", description = "Minimum count of a vocabulary word (default: ${DEFAULT-VALUE}).")
+    int minCount = DEFAULTS.minCount;
+    @Option(names = "--max-words", description = "Vocabulary size limit including special tokens (default: ${DEFAULT-VALUE}).")
+    int maxWords = DEFAULTS.maxWords;
+    @Option(names = "--max-length", description = "Maximum caption length in words (default: ${DEFAULT-VALUE}).")
+    int maxLength = DEFAULTS.maxLength;
+    @Option(names = "--checkpoint-steps", description = "Checkpoint every N steps, 0 = off (default: ${DEFAULT-VALUE}).")
+    int checkpointEverySteps = DEFAULTS.checkpointEverySteps;
+    @Option(names = "--checkpoint-minutes", description = "Checkpoint every N minutes, 0 = off (default: ${DEFAULT-VALUE}).")
+    double checkpointEveryMinutes = DEFAULTS.checkpointEveryMinutes;
+    @Option(names = "--validation-images",
+            description = "Dev images decoded for metrics each epoch, 0 = all (default: ${DEFAULT-VALUE}).")
+    int validationImages = DEFAULTS.validationImages;
+    @Option(names = "--validation-beam",
+            description = "Beam size for the validation decoding, 1 = greedy (default: ${DEFAULT-VALUE}).")
+    int validationBeam = DEFAULTS.validationBeam;
+    @Option(names = "--patience",
+            description = "Early stopping: epochs without a lower dev loss, 0 = off (default: ${DEFAULT-VALUE}).")
+    int earlyStoppingPatience = DEFAULTS.earlyStoppingPatience;
+    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = DEFAULTS.seed;
     @Option(names = "--max-steps", description = "Stop with a checkpoint after this many steps in total (for time-boxed runs).")
     Long maxSteps;
-    @Option(names = "--limit-images", description = "Train on the first N training images and dev on the first N/4 dev images, 0 = all (default: 0).")
-    Integer limitImages;
+    @Option(names = "--limit-images", description = "Train on the first N training images and dev on the first N/4 dev images, "
+            + "0 = all (default: ${DEFAULT-VALUE}).")
+    int limitImages = DEFAULTS.limitImages;
     @Option(names = "--no-progress", description = "No progress bar (for logs).")
     boolean noProgress;
 
@@ -114,19 +133,23 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The configuration file (or the defaults) with the options given on the command line. */
-    private TrainConfig config() throws IOException {
+    TrainConfig config() throws IOException {
         TrainConfig c = configFile != null ? TrainConfig.fromJson(Files.readString(configFile)) : new TrainConfig();
         apply(c);
         return c;
     }
 
-    /** Options given on the command line (or all of them without --config) override the configuration file. */
+    private boolean matched(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** Without --config every option applies (one not given holds the default); with it, those given override the file. */
     private boolean given(String option) {
-        return configFile == null || spec.commandLine().getParseResult().hasMatchedOption(option);
+        return configFile == null || matched(option);
     }
 
     private void apply(TrainConfig c) {
-        if (given("--dataset")) c.dataset = data.format.name();
+        if (given("--dataset")) c.dataset = data.dataset.name();
         if (given("--data")) c.data = data.data.toString();
         if (given("--images")) c.images = data.images == null ? null : data.images.toString();
         if (given("--encoder")) c.encoder = enc.encoder;
@@ -134,38 +157,38 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--pool")) c.pool = enc.pool;
         if (devData != null) c.devData = devData.toString();
         if (devImages != null) c.devImages = devImages.toString();
-        if (limitImages != null) c.limitImages = limitImages;
-        if (epochs != null) c.epochs = epochs;
-        if (batchSize != null) c.batchSize = batchSize;
-        if (pairsPerEpoch != null) c.pairsPerEpoch = pairsPerEpoch;
-        if (lr != null) c.learningRate = lr;
-        if (lrDecay != null) c.learningRateDecay = lrDecay;
-        if (clip != null) c.gradientClip = clip;
-        if (dropout != null) c.dropout = dropout;
-        if (penalty != null) c.attentionPenalty = penalty;
-        if (scheduledSampling != null) c.scheduledSampling = scheduledSampling;
-        if (embedding != null) c.embedding = embedding;
-        if (embeddingSize != null) c.embeddingSize = embeddingSize;
+        if (given("--limit-images")) c.limitImages = limitImages;
+        if (given("--epochs")) c.epochs = epochs;
+        if (given("--batch-size")) c.batchSize = batchSize;
+        if (given("--pairs-per-epoch")) c.pairsPerEpoch = pairsPerEpoch;
+        if (given("--lr")) c.learningRate = learningRate;
+        if (given("--lr-decay")) c.learningRateDecay = learningRateDecay;
+        if (given("--clip")) c.gradientClip = gradientClip;
+        if (given("--dropout")) c.dropout = dropout;
+        if (given("--attention-penalty")) c.attentionPenalty = attentionPenalty;
+        if (given("--scheduled-sampling")) c.scheduledSampling = scheduledSampling;
+        if (given("--embedding")) c.embedding = embedding;
+        if (given("--embedding-size")) c.embeddingSize = embeddingSize;
         if (wordVectors != null) {
             c.wordVectors = wordVectors.toString();
             c.embeddingSize = WordVectors.dimension(wordVectors);
-            if (embedding == null) {
+            if (!matched("--embedding")) {
                 c.embedding = EmbeddingMode.FINE_TUNE;
             }
         }
-        if (hiddenSize != null) c.hiddenSize = hiddenSize;
-        if (attentionSize != null) c.attentionSize = attentionSize;
-        if (projectionSize != null) c.projectionSize = projectionSize;
-        if (cell != null) c.cell = cell;
-        if (minCount != null) c.minCount = minCount;
-        if (maxWords != null) c.maxWords = maxWords;
-        if (maxLength != null) c.maxLength = maxLength;
-        if (checkpointSteps != null) c.checkpointEverySteps = checkpointSteps;
-        if (checkpointMinutes != null) c.checkpointEveryMinutes = checkpointMinutes;
-        if (validationImages != null) c.validationImages = validationImages;
-        if (validationBeam != null) c.validationBeam = validationBeam;
-        if (patience != null) c.earlyStoppingPatience = patience;
-        if (seed != null) c.seed = seed;
+        if (given("--hidden-size")) c.hiddenSize = hiddenSize;
+        if (given("--attention-size")) c.attentionSize = attentionSize;
+        if (given("--projection-size")) c.projectionSize = projectionSize;
+        if (given("--cell")) c.cell = cell;
+        if (given("--min-count")) c.minCount = minCount;
+        if (given("--max-words")) c.maxWords = maxWords;
+        if (given("--max-length")) c.maxLength = maxLength;
+        if (given("--checkpoint-steps")) c.checkpointEverySteps = checkpointEverySteps;
+        if (given("--checkpoint-minutes")) c.checkpointEveryMinutes = checkpointEveryMinutes;
+        if (given("--validation-images")) c.validationImages = validationImages;
+        if (given("--validation-beam")) c.validationBeam = validationBeam;
+        if (given("--patience")) c.earlyStoppingPatience = earlyStoppingPatience;
+        if (given("--seed")) c.seed = seed;
         if (c.embedding != EmbeddingMode.SCRATCH && c.wordVectors == null) {
             throw new CaptionException("--embedding " + c.embedding + " needs --word-vectors");
         }

@@ -1,13 +1,5 @@
 package io.caption4j.cli;
 
-import io.caption4j.zoo.NsfwjsPackage;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import picocli.CommandLine;
-
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -16,6 +8,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+
+import io.caption4j.core.train.TrainConfig;
+import io.caption4j.zoo.NsfwjsPackage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import picocli.CommandLine;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -42,7 +45,7 @@ class CliTest {
     @Test
     void helpListsEveryOptionOfEveryCommand() {
         CommandLine cli = new CommandLine(new Caption4j());
-        assertTrue(cli.getSubcommands().keySet().containsAll(java.util.List.of("features", "train", "evaluate")));
+        assertTrue(cli.getSubcommands().keySet().containsAll(List.of("features", "train", "evaluate")));
         for (var entry : cli.getSubcommands().entrySet()) {
             String[] r = run(entry.getKey(), "--help");
             assertEquals("0", r[0]);
@@ -66,6 +69,30 @@ class CliTest {
         r = run("train", "--layer", "MIXED99");
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("MIXED99"), r[2]);
+    }
+
+    @Test
+    void trainingDefaultsComeFromTrainConfig() throws Exception {
+        TrainConfig defaults = new TrainConfig();
+        TrainCommand plain = new TrainCommand();
+        new CommandLine(plain).parseArgs();
+        assertEquals(defaults.toJson(), plain.config().toJson(), "no options: exactly the TrainConfig defaults");
+        String help = run("train", "--help")[1];
+        assertTrue(help.contains("Epochs (default: " + defaults.epochs + ")"), help);
+        assertTrue(help.contains("(default: " + defaults.learningRate + ")"), help);
+        assertTrue(help.contains("(default: " + defaults.data + ")"), help);
+
+        TrainConfig saved = new TrainConfig();
+        saved.epochs = 7;
+        saved.hiddenSize = 64;
+        saved.pool = 1;
+        Path file = Files.writeString(tmp.resolve("config.json"), saved.toJson());
+        TrainCommand overlay = new TrainCommand();
+        new CommandLine(overlay).parseArgs("--config", file.toString(), "--epochs", "3");
+        TrainConfig c = overlay.config();
+        assertEquals(3, c.epochs, "an option given overrides the file");
+        assertEquals(64, c.hiddenSize, "an option not given keeps the file's value");
+        assertEquals(1, c.pool);
     }
 
     private Path toyData(int n) throws Exception {
@@ -125,7 +152,7 @@ class CliTest {
                 csv.getParent().resolve("p0.png").toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(new ObjectMapper().readTree(r[1]).has("caption"), r[1]);
-        assertTrue(javax.imageio.ImageIO.read(tmp.resolve("att.png").toFile()).getWidth() > 224);
+        assertTrue(ImageIO.read(tmp.resolve("att.png").toFile()).getWidth() > 224);
         r = run("describe", "--model", model.toString(), tmp.resolve("nope.jpg").toString());
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("nope.jpg"), r[2]);

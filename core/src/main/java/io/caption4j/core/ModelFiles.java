@@ -1,14 +1,14 @@
 package io.caption4j.core;
 
-import io.caption4j.core.train.Checkpoint;
-import io.caption4j.core.train.TrainConfig;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+
+import io.caption4j.core.train.Checkpoint;
+import io.caption4j.core.train.TrainConfig;
 
 /**
  * The files a model comes in: a model file (a {@link CaptionModel} zip, what {@code export} writes and

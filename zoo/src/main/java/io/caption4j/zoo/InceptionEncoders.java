@@ -1,14 +1,14 @@
 package io.caption4j.zoo;
 
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.image.EncoderProvider;
 import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
-
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The InceptionV3 encoders by {@link EncoderSpec}: {@code nsfwjs:LAYER} (the default weights) or

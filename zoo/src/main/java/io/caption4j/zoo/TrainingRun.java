@@ -1,5 +1,10 @@
 package io.caption4j.zoo;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.Datasets;
 import io.caption4j.core.data.FeatureSource;
@@ -13,11 +18,6 @@ import io.caption4j.core.train.Trainer;
 import io.caption4j.layers.EmbeddingMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The training recipe behind {@code caption4j train}, as one call: from a {@link TrainConfig} to its data sets

@@ -1,5 +1,20 @@
 package io.caption4j.cli.serve;
 
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Type;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
 import io.caption4j.core.Caption;
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
@@ -12,22 +27,6 @@ import io.javalin.http.UploadedFile;
 import io.javalin.json.JsonMapper;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
-import java.lang.reflect.Type;
-
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * The captioning HTTP service: {@code POST /v1/captions} (raw image bytes, or a multipart upload with the image
  * in any file field; optional {@code beam} and {@code max_length} as query or form parameters) answers
@@ -36,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #close()} stops accepting, lets running requests finish, then stops.
  */
 public final class CaptionServer implements AutoCloseable {
-    /** Server limits. */
+    /** Server limits: settings, so public fields whose initial values are the defaults (the command line's too). */
     public static final class Limits {
         public long maxUploadBytes = 20L << 20;
         public int workers = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
@@ -88,7 +87,8 @@ public final class CaptionServer implements AutoCloseable {
             config.http.maxRequestSize = limits.maxUploadBytes;
             config.jetty.multipartConfig.maxFileSize(limits.maxUploadBytes, SizeUnit.BYTES);
             config.jetty.multipartConfig.maxTotalRequestSize(limits.maxUploadBytes + 64 * 1024, SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, limits.maxUploadBytes), SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, limits.maxUploadBytes),
+                    SizeUnit.BYTES);
             config.jetty.modifyServer(server -> server.setStopTimeout(TimeUnit.SECONDS.toMillis(limits.requestTimeoutSeconds)));
         });
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "served", served.get(),

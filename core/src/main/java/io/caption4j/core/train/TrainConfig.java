@@ -10,9 +10,12 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /**
- * Everything that defines a training run, saved as JSON inside every checkpoint so that {@code --resume} and
- * {@code evaluate} rebuild the same data, features and network. Public fields with the defaults of the
- * Flickr8k recipe; {@link #validate()} says what is wrong.
+ * Everything that defines a training run, saved as JSON inside every checkpoint (and as {@code training} in every
+ * exported model) so that {@code --resume} and {@code evaluate} rebuild the same data, features and network.
+ * <p>A settings object, so public fields: Jackson reads and writes them by name (a renamed field would make old
+ * checkpoints unreadable), and the command line overlays its options on them. Each field's initial value is the
+ * default of the Flickr8k recipe, written only here: the command line's help shows it from a {@code new
+ * TrainConfig()}. {@link #validate()} says what is wrong.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public final class TrainConfig {

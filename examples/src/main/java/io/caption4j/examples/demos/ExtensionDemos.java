@@ -1,5 +1,10 @@
 package io.caption4j.examples.demos;
 
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
 import io.caption4j.core.Caption;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.image.EncodedImage;
@@ -11,11 +16,6 @@ import io.caption4j.layers.CellType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Extending caption4j without forking it: (1) your own {@link ImageEncoder}, (2) a GRU instead of the LSTM,
@@ -67,7 +67,8 @@ public final class ExtensionDemos {
 
     public static void main(String[] args) throws Exception {
         Tokenizer tokenizer = new Tokenizer();
-        Vocabulary vocabulary = Vocabulary.build(List.of(tokenizer.tokenize("a red picture"), tokenizer.tokenize("a blue picture")), 1, 0);
+        List<List<String>> captions = List.of(tokenizer.tokenize("a red picture"), tokenizer.tokenize("a blue picture"));
+        Vocabulary vocabulary = Vocabulary.build(captions, 1, 0);
         try (CaptionModel model = model(vocabulary)) {
             CaptionNetwork net = model.network();       // a DL4J ComputationGraph: train it with net.fit(...) or the Trainer
             System.out.println("Layers: " + String.join(", ", net.getConfiguration().getVertices().keySet()));

@@ -1,13 +1,13 @@
 package io.caption4j.examples.demos;
 
+import java.util.Map;
+
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.Map;
 
 /**
  * A user-written DL4J layer for the demo: a learned gate per feature channel, {@code out = x * sigmoid(g)},

@@ -1,24 +1,27 @@
 package io.caption4j.examples.demos;
 
-import io.caption4j.core.CaptionModel;
-import io.caption4j.core.data.CaptionBatcher;
-import io.caption4j.core.decode.DecodeOptions;
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.text.Tokenizer;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.CellType;
-import io.caption4j.layers.AttentionDecoderStep;
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.MultiDataSet;
-
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.data.CaptionBatcher;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoder;
+import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.CaptionNetwork;
+import io.caption4j.layers.CellType;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -38,7 +41,7 @@ class ExtensionDemosTest {
         Vocabulary v = Vocabulary.build(List.of(tok.tokenize("a red picture"), tok.tokenize("a blue picture")), 1, 0);
         CaptionModel model = ExtensionDemos.model(v);
         CaptionNetwork net = model.network();
-        assertEquals(CellType.GRU, ((io.caption4j.layers.AttentionDecoder) net.getConfiguration().getVertices()
+        assertEquals(CellType.GRU, ((AttentionDecoder) net.getConfiguration().getVertices()
                 .get(CaptionNetwork.DECODER)).getCellType());
         ExtensionDemos.ColourGridEncoder enc = new ExtensionDemos.ColourGridEncoder();
         BufferedImage red = filled(Color.RED), blue = filled(Color.BLUE);
@@ -52,11 +55,12 @@ class ExtensionDemosTest {
 
         // inference runs the custom layer too: the first step equals the teacher-forced pass
         AttentionDecoderStep step = AttentionDecoderStep.of(net);
-        INDArray probs = net.output(false, data.getFeatures(), data.getFeaturesMaskArrays(), data.getLabelsMaskArrays())[0]; // [B, V, T]
+        INDArray probs = net.output(false, data.getFeatures(), data.getFeaturesMaskArrays(),
+                data.getLabelsMaskArrays())[0];                                                 // [B, V, T]
         AttentionDecoderStep.Output o = step.step(step.start(data.getFeatures(0), data.getFeatures(1), null), new int[]{1, 1});
-        INDArray soft = org.nd4j.linalg.ops.transforms.Transforms.softmax(o.logits, true);                                  // [B, V]
-        assertEquals(0.0, soft.sub(probs.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                org.nd4j.linalg.indexing.NDArrayIndex.point(0))).amaxNumber().doubleValue(), 1e-5);
+        INDArray soft = Transforms.softmax(o.logits, true);                                     // [B, V]
+        INDArray first = probs.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)); // [B, V]
+        assertEquals(0.0, soft.sub(first).amaxNumber().doubleValue(), 1e-5);
 
         try (CaptionModel trained = CaptionModel.builder().setEncoder(enc).setVocabulary(v).setDecoder(net).build()) {
             assertEquals("a red picture", trained.describe(red, DecodeOptions.beam(2)).text());
