@@ -1,7 +1,5 @@
 package io.caption4j.cli;
 
-import java.nio.file.Path;
-
 import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.core.image.ImageEncoder;
