@@ -1,6 +1,6 @@
 package io.caption4j.core.image;
 
-import io.caption4j.core.Float16;
+import io.caption4j.core.internal.Float16;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;

@@ -1,5 +1,6 @@
 package io.caption4j.core.image;
 
+import io.caption4j.core.internal.Float16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -57,10 +58,10 @@ class FeatureCacheTest {
     @Test
     void halfPrecisionConversion() {
         for (float v : new float[]{0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, 0.1f, 1234.5f}) {
-            float back = io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(v));
+            float back = Float16.toFloat(Float16.fromFloat(v));
             assertEquals(v, back, Math.abs(v) * 1e-3 + 1e-8, "value " + v);
         }
-        assertEquals(Float.POSITIVE_INFINITY, io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(1e6f)));
-        assertTrue(Float.isNaN(io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(Float.NaN))));
+        assertEquals(Float.POSITIVE_INFINITY, Float16.toFloat(Float16.fromFloat(1e6f)));
+        assertTrue(Float.isNaN(Float16.toFloat(Float16.fromFloat(Float.NaN))));
     }
 }
