@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.ServiceLoader;
 
 /**
@@ -209,25 +210,23 @@ public final class CaptionModel implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("This CaptionModel is closed");
         }
-        if (images == null || images.isEmpty() || images.stream().anyMatch(java.util.Objects::isNull)) {
+        if (images == null || images.isEmpty() || images.stream().anyMatch(Objects::isNull)) {
             throw new CaptionException("describe needs at least one image and no null images");
         }
         long t0 = System.nanoTime();
-        List<EncodedImage> encoded = new ArrayList<>();
-        for (EncodedImage e : encoder.encodeAll(images)) {
+        List<EncodedImage> encoded = FeaturePooling.encodeAll(encoder, images, poolWindow);
+        for (EncodedImage e : encoded) {
             if (e.channels() != featureSize) {
                 throw new CaptionException("The encoder " + encoder.id() + " gives " + e.channels()
                         + " channels but the decoder expects " + featureSize);
             }
-            encoded.add(FeaturePooling.average(e, poolWindow));
         }
-        List<DecodedCaption> decoded = CaptionSearch.decode(step, CaptionSearch.start(step, encoded), options);
+        List<DecodedCaption> decoded = CaptionSearch.decode(step, encoded, vocabulary, options);
         double ms = (System.nanoTime() - t0) / 1e6;
         List<Caption> out = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
             DecodedCaption d = decoded.get(i);
-            List<String> words = vocabulary.decode(d.tokens);
-            out.add(new Caption(words, d.logProb, Arrays.copyOf(d.attention, words.size()),
+            out.add(new Caption(d.words, d.logProb, Arrays.copyOf(d.attention, d.words.size()),
                     encoded.get(i).gridHeight(), encoded.get(i).gridWidth(), ms));
         }
         return out;

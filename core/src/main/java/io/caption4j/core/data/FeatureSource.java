@@ -184,9 +184,9 @@ public final class FeatureSource {
         if (ok.isEmpty()) {
             return;
         }
-        List<EncodedImage> encoded = encoder.encodeAll(ok);
+        List<EncodedImage> encoded = FeaturePooling.encodeAll(encoder, ok, poolWindow);
         for (int i = 0; i < ok.size(); i++) {
-            EncodedImage pooled = FeaturePooling.average(encoded.get(i), poolWindow);
+            EncodedImage pooled = encoded.get(i);
             if (cache != null) {
                 cache.put(key(okExamples.get(i)), pooled);
             }

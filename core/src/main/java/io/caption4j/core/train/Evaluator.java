@@ -131,10 +131,9 @@ public final class Evaluator {
                 Map<CaptionDataset.Example, EncodedImage> encoded = features.features(chunk);
                 if (!encoded.isEmpty()) {
                     List<CaptionDataset.Example> ok = new ArrayList<>(encoded.keySet());
-                    AttentionDecoderStep.State start = CaptionSearch.start(step, new ArrayList<>(encoded.values()));
-                    List<DecodedCaption> decoded = CaptionSearch.decode(step, start, options);
+                    List<DecodedCaption> decoded = CaptionSearch.decode(step, new ArrayList<>(encoded.values()), vocabulary, options);
                     for (int j = 0; j < ok.size(); j++) {
-                        out.add(new Prediction(ok.get(j), vocabulary.decode(decoded.get(j).tokens), decoded.get(j)));
+                        out.add(new Prediction(ok.get(j), decoded.get(j).words, decoded.get(j)));
                     }
                 }
                 if (bar != null) {
