@@ -75,7 +75,7 @@ public final class Evaluator {
         double sum = 0;
         long tokens = 0;
         for (int i = 0; i < pairs.size(); i += batchSize) {
-            MultiDataSet mds = Trainer.batch(pairs.subList(i, Math.min(pairs.size(), i + batchSize)), features, batcher, null);
+            MultiDataSet mds = batcher.readBatch(pairs.subList(i, Math.min(pairs.size(), i + batchSize)), features).data;
             if (mds == null) {
                 continue;
             }

@@ -200,9 +200,9 @@ public final class Trainer {
             try {
                 while (s.batchInEpoch < batches) {
                     List<EpochSampler.Pair> chunk = epochBatches.get(s.batchInEpoch);
-                    int[] skipped = new int[1];
-                    MultiDataSet mds = batch(chunk, features, batcher, skipped);
-                    s.epochSkippedPairs += skipped[0];
+                    CaptionBatcher.Batch batch = batcher.readBatch(chunk, features);
+                    MultiDataSet mds = batch.data;
+                    s.epochSkippedPairs += batch.skippedPairs;
                     if (mds != null) {
                         long stepSeed = c.seed * 1_000_003L + s.step;
                         if (c.scheduledSampling > 0) {
@@ -316,26 +316,5 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write checkpoint " + outDir.resolve(name), e);
         }
-    }
-
-    /** A training batch of the pairs whose images can be read, or null if none can; counts the others. */
-    static MultiDataSet batch(List<EpochSampler.Pair> pairs, FeatureSource features, CaptionBatcher batcher, int[] skipped) {
-        List<CaptionDataset.Example> examples = new ArrayList<>(pairs.size());
-        for (EpochSampler.Pair p : pairs) {
-            examples.add(p.example);
-        }
-        Map<CaptionDataset.Example, EncodedImage> encoded = features.features(examples);
-        List<EncodedImage> images = new ArrayList<>();
-        List<String> captions = new ArrayList<>();
-        for (EpochSampler.Pair p : pairs) {
-            EncodedImage e = encoded.get(p.example);
-            if (e != null) {
-                images.add(e);
-                captions.add(p.caption);
-            } else if (skipped != null) {
-                skipped[0]++;
-            }
-        }
-        return images.isEmpty() ? null : batcher.batch(images, captions);
     }
 }
