@@ -1,5 +1,6 @@
 package io.caption4j.core.data;
 
+import io.caption4j.core.ProgressListener;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.image.FeatureCache;
 import io.caption4j.core.image.ImageEncoder;
@@ -90,7 +91,7 @@ class FeatureSourceTest {
         Map<CaptionDataset.Example, EncodedImage> again = src.features(ex);
         assertEquals(4, enc.images.get(), "cached features are not recomputed");
         assertEquals(e1.spatial().getFloat(0, 0), again.get(ex.get(1)).spatial().getFloat(0, 0), 1e-3);
-        assertEquals(0, src.precompute(List.of(ex.get(0), ex.get(1)), "x", false));
+        assertEquals(0, src.precompute(List.of(ex.get(0), ex.get(1)), "x", ProgressListener.NONE));
     }
 
     @Test

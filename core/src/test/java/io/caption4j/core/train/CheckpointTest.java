@@ -29,7 +29,7 @@ class CheckpointTest {
         TrainConfig c = ToyData.config();
         c.epochs = 1;
         original = new Trainer(c, d, null, ToyData.features(new ToyData.Encoder(), null), tmp.resolve("run"))
-                .progress(false).log(s -> { }).start(Trainer.vocabulary(d, c));
+                .start(Trainer.vocabulary(d, c));
         saved = tmp.resolve("run").resolve(Trainer.LATEST);
     }
 

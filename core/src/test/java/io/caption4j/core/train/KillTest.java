@@ -70,7 +70,7 @@ class KillTest {
 
         CaptionDataset train = ToyData.dataset(data.resolve("captions.csv"));
         Checkpoint whole = new Trainer(config(), train, null, ToyData.features(new ToyData.Encoder(), null), tmp.resolve("whole"))
-                .progress(false).log(s -> { }).start(Trainer.vocabulary(train, config()));
+                .start(Trainer.vocabulary(train, config()));
         assertEquals(whole.state.step, resumed.state.step);
         assertEquals(0.0, whole.network.params().sub(resumed.network.params()).amaxNumber().doubleValue(), 0.0,
                 "a killed and resumed run differs from an uninterrupted one");

@@ -13,8 +13,7 @@ public final class KillableTraining {
     public static void main(String[] args) throws Exception {
         Path data = Path.of(args[0]), out = Path.of(args[1]);
         CaptionDataset train = ToyData.dataset(data.resolve("captions.csv"));
-        Trainer t = new Trainer(KillTest.config(), train, null, ToyData.features(new ToyData.Encoder(), null), out)
-                .progress(false).log(s -> { });
+        Trainer t = new Trainer(KillTest.config(), train, null, ToyData.features(new ToyData.Encoder(), null), out);
         Checkpoint c = Files.exists(out.resolve(Trainer.LATEST)) ? t.resume() : t.start(Trainer.vocabulary(train, KillTest.config()));
         System.out.println("DONE " + c.state.step);
     }

@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -31,8 +32,7 @@ class TrainerTest {
     }
 
     private static Trainer trainer(TrainConfig c, Path out) throws IOException {
-        return new Trainer(c, train, dev, ToyData.features(new ToyData.Encoder(), tmp.resolve("cache")), out)
-                .progress(false).log(s -> { });
+        return new Trainer(c, train, dev, ToyData.features(new ToyData.Encoder(), tmp.resolve("cache")), out);
     }
 
     @Test
@@ -55,7 +55,7 @@ class TrainerTest {
         // the colour word of a decoded dev caption is the image's colour
         FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
         List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(best.network), dev.examples(), f, best.vocabulary,
-                DecodeOptions.beam(3), 4, null);
+                DecodeOptions.beam(3), 4);
         int right = 0;
         for (Evaluator.Prediction x : p) {
             String ref = x.example.captions.get(0);
@@ -92,6 +92,64 @@ class TrainerTest {
         assertEquals(whole.network.getUpdater().getStateViewArray(), done.network.getUpdater().getStateViewArray());
         assertEquals(whole.state.history.get(1).devLoss, done.state.history.get(1).devLoss, 0.0);
         assertEquals(whole.state.history.get(0).trainLoss, done.state.history.get(0).trainLoss, 1e-12);
+    }
+
+    @Test
+    void theListenerHearsEveryEpochBatchAndDevDecoding() throws IOException {
+        TrainConfig c = ToyData.config();
+        List<String> heard = new ArrayList<>();
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void onEpochStart(int epoch, int epochs, int batches, TrainState state) {
+                heard.add("epoch " + epoch + "/" + epochs + ", " + batches + " batches from " + state.batchInEpoch);
+            }
+
+            @Override
+            public void onBatch(TrainState state, double tokensPerSecond) {
+                assertTrue(tokensPerSecond > 0 && state.epochTrainLoss() > 0);
+                heard.add("batch " + state.batchInEpoch + ", step " + state.step);
+            }
+
+            @Override
+            public void onEpochBatchesEnd(TrainState state) {
+                heard.add("batches end");
+            }
+
+            @Override
+            public void onTaskStart(String task, long total) {
+                heard.add(task + " " + total);
+            }
+
+            @Override
+            public void onTaskEnd() {
+                heard.add("task end");
+            }
+
+            @Override
+            public void onEpochEnd(TrainState.EpochResult result) {
+                heard.add("epoch " + result.epoch + " end");
+            }
+        };
+        Vocabulary v = Trainer.vocabulary(train, c);
+        Checkpoint ck = trainer(c, tmp.resolve("heard")).listener(listener).start(v);
+        List<String> want = new ArrayList<>();
+        for (int epoch = 1; epoch <= 2; epoch++) {
+            want.add("epoch " + epoch + "/2, 12 batches from 0");     // 96 pairs / 8 per batch
+            for (int b = 1; b <= 12; b++) {
+                want.add("batch " + b + ", step " + ((epoch - 1) * 12 + b));
+            }
+            want.addAll(List.of("batches end", "dev decoding 12", "task end", "epoch " + epoch + " end"));
+        }
+        assertEquals(want, heard);
+        assertTrue(ck.state.finished);
+
+        heard.clear();
+        trainer(c, tmp.resolve("heard-stop")).listener(listener).stopAfterSteps(5).start(v);
+        assertEquals("batch 5, step 5", heard.get(heard.size() - 2));
+        assertEquals("batches end", heard.get(heard.size() - 1), "the epoch's batches end at the step limit too");
+        heard.clear();
+        trainer(c, tmp.resolve("heard-stop")).listener(listener).stopAfterSteps(6).resume();
+        assertEquals(List.of("epoch 1/2, 12 batches from 5", "batch 6, step 6", "batches end"), heard);
     }
 
     @Test
@@ -162,8 +220,7 @@ class TrainerTest {
         TrainConfig c = ToyData.config();
         c.epochs = 1;
         FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
-        Checkpoint ck = new Trainer(c, d, null, f, tmp.resolve("broken-run")).progress(false).log(s -> { })
-                .start(Trainer.vocabulary(d, c));
+        Checkpoint ck = new Trainer(c, d, null, f, tmp.resolve("broken-run")).start(Trainer.vocabulary(d, c));
         assertTrue(ck.state.finished);
         assertEquals(2, ck.state.history.get(0).skippedPairs);   // img0's two captions
         assertEquals(1, f.failedImages());

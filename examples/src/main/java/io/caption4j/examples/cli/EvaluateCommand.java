@@ -100,7 +100,8 @@ final class EvaluateCommand implements Callable<Integer> {
         DecodeOptions o = (beam == 1 ? DecodeOptions.greedy() : DecodeOptions.beam(beam))
                 .withMaxLength(maxLength != null ? maxLength : defaultMaxLength);
         long t0 = System.nanoTime();
-        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(network), images, features, vocabulary, o, 16, "decoding");
+        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(network), images, features, vocabulary, o, 16,
+                "decoding", new ProgressBarListener());
         double secs = (System.nanoTime() - t0) / 1e9;
         Evaluator.Metrics m = Evaluator.score(p, new Tokenizer());
         Path outFile = predictions != null ? predictions

@@ -10,6 +10,7 @@ import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
+import io.caption4j.core.train.TrainingListener;
 import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
 import io.caption4j.zoo.WordVectors;
@@ -124,7 +125,8 @@ final class TrainCommand implements Callable<Integer> {
         CaptionDataset devSet = data.format == DataOptions.Format.flickr8k ? data.load(Datasets.Split.DEV, Path.of(c.data))
                 : c.devData != null ? data.load(null, Path.of(c.devData), c.devImages != null ? Path.of(c.devImages) : data.images) : null;
         devSet = devSet == null ? null : devSet.limit(c.limitImages == 0 ? 0 : Math.max(1, c.limitImages / 4));
-        Trainer trainer = new Trainer(c, trainSet, devSet, features, out).progress(!noProgress);
+        TrainingListener progress = noProgress ? TrainingListener.NONE : new ProgressBarListener();
+        Trainer trainer = new Trainer(c, trainSet, devSet, features, out).listener(progress);
         if (maxSteps != null) {
             trainer.stopAfterSteps(maxSteps);
         }
@@ -141,9 +143,9 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.pretrainedEmbeddings(wv.matrix);
             }
             System.err.println("Precomputing features (cached in the feature cache; an interrupted run keeps what is done)");
-            features.precompute(trainSet.examples(), "train features", !noProgress);
+            features.precompute(trainSet.examples(), "train features", progress);
             if (devSet != null) {
-                features.precompute(devSet.examples(), "dev features", !noProgress);
+                features.precompute(devSet.examples(), "dev features", progress);
             }
             result = trainer.start(vocabulary);
         }
