@@ -42,8 +42,8 @@ public final class FeatureCache {
         this.encoderKey = encoderKey;
     }
 
-    /** The cached features of the image, or computes, stores and returns them. */
-    public EncodedImage get(String imageKey, Supplier<EncodedImage> compute) {
+    /** The cached features of the image, or computes, stores and returns them (for tests: callers use find and put). */
+    EncodedImage get(String imageKey, Supplier<EncodedImage> compute) {
         EncodedImage cached = find(imageKey);
         if (cached != null) {
             return cached;
