@@ -1,20 +1,5 @@
 package io.caption4j.core;
 
-import io.caption4j.core.decode.CaptionSearch;
-import io.caption4j.core.decode.DecodeOptions;
-import io.caption4j.core.decode.DecodedCaption;
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.image.EncoderProvider;
-import io.caption4j.core.image.FeaturePooling;
-import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.AttentionDecoder;
-import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.AttentionDecoderStep;
-import io.caption4j.layers.EmbeddingMode;
-import io.caption4j.layers.FeatureProjection;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +11,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
+
+import io.caption4j.core.decode.CaptionSearch;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.decode.DecodedCaption;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.EncoderProvider;
+import io.caption4j.core.image.FeaturePooling;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoder;
+import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.CaptionNetwork;
+import io.caption4j.layers.EmbeddingMode;
+import io.caption4j.layers.FeatureProjection;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A ready captioner: image encoder, feature pooling, decoder network and vocabulary. {@link #describe} turns a
@@ -164,7 +164,8 @@ public final class CaptionModel implements AutoCloseable {
                 throw new CaptionException("CaptionModel needs a vocabulary: setVocabulary(...)");
             }
             if (network == null && networkBuilder == null) {
-                throw new CaptionException("CaptionModel needs a decoder: setDecoder(network) or setDecoder(CaptionNetwork.builder()...)");
+                throw new CaptionException("CaptionModel needs a decoder: setDecoder(network) or "
+                        + "setDecoder(CaptionNetwork.builder()...)");
             }
             if (poolWindow < 1 || beamSize < 1 || maxLength < 1) {
                 throw new CaptionException("poolWindow, beamSize and maxLength must be >= 1 (got " + poolWindow + ", "
@@ -180,7 +181,8 @@ public final class CaptionModel implements AutoCloseable {
             }
             AttentionDecoder dec = (AttentionDecoder) net.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
             if (dec == null) {
-                throw new CaptionException("The decoder network was not made by CaptionNetwork (it has no '" + CaptionNetwork.DECODER + "' vertex)");
+                throw new CaptionException("The decoder network was not made by CaptionNetwork (it has no '"
+                        + CaptionNetwork.DECODER + "' vertex)");
             }
             if (dec.getVocabularySize() != vocabulary.size()) {
                 throw new CaptionException("The decoder predicts " + dec.getVocabularySize() + " words but the vocabulary has "
@@ -324,7 +326,7 @@ public final class CaptionModel implements AutoCloseable {
                 return e;
             }
         }
-        throw new CaptionException("No encoder for '" + spec + "' on the classpath (caption4j-zoo provides nsfwjs:LAYER and keras:PATH:LAYER); "
-                + "or pass an encoder to load(file, encoder)");
+        throw new CaptionException("No encoder for '" + spec + "' on the classpath (caption4j-zoo provides nsfwjs:LAYER and "
+                + "keras:PATH:LAYER); or pass an encoder to load(file, encoder)");
     }
 }

@@ -1,5 +1,17 @@
 package io.caption4j.core;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipException;
+
 import io.caption4j.core.internal.Float16;
 import io.caption4j.core.internal.Sha256;
 import io.caption4j.core.internal.ZipFiles;
@@ -12,18 +24,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
-
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.zip.ZipException;
 
 /**
  * The model file, format {@value #FORMAT}: one zip with {@code model.json} (format, encoder spec and identity,
@@ -106,8 +106,9 @@ final class ModelArchive {
         }
         byte[] manifest = entries.get(MANIFEST);
         if (manifest == null) {
-            throw new CaptionException(name + " is not a caption4j model (no " + MANIFEST
-                    + (entries.containsKey("config.json") ? "; it looks like a training checkpoint: use `caption4j export`" : "") + ")");
+            String hint = entries.containsKey("config.json")
+                    ? "; it looks like a training checkpoint: use `caption4j export`" : "";
+            throw new CaptionException(name + " is not a caption4j model (no " + MANIFEST + hint + ")");
         }
         JsonNode m;
         try {

@@ -1,13 +1,13 @@
 package io.caption4j.zoo;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.PretrainedModels;
 import io.caption4j.core.internal.Sha256;
-
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 
 /**
  * The default captioner shipped in this jar ({@value #RESOURCE}; see zoo/MODEL_CARD.md): trained by

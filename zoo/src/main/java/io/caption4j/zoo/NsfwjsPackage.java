@@ -1,12 +1,5 @@
 package io.caption4j.zoo;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.internal.Sha256;
-import io.caption4j.zoo.tfjs.TfjsModel;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.internal.Sha256;
+import io.caption4j.zoo.tfjs.TfjsModel;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * The npm package {@code nsfwjs@4.4.0} (MIT), source of the default encoder's ImageNet InceptionV3 weights.

@@ -1,5 +1,9 @@
 package io.caption4j.core.data;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
@@ -7,10 +11,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Turns (encoded image, caption) pairs into a training batch for {@code CaptionNetwork}: features

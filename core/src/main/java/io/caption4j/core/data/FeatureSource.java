@@ -1,15 +1,5 @@
 package io.caption4j.core.data;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.ProgressListener;
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.image.FeatureCache;
-import io.caption4j.core.image.FeaturePooling;
-import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.image.ImageLoader;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +14,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.ProgressListener;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.FeatureCache;
+import io.caption4j.core.image.FeaturePooling;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.image.ImageLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Features of dataset images, computed on the fly: image file -> {@link ImageLoader} -> {@link ImageEncoder}

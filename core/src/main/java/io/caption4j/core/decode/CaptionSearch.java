@@ -1,18 +1,18 @@
 package io.caption4j.core.decode;
 
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.AttentionDecoderStep;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Random;
+
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoderStep;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Greedy, beam and sampling decoding over {@link AttentionDecoderStep}. Every strategy stops at {@code <end>} or the
@@ -106,7 +106,8 @@ public final class CaptionSearch {
                 }
                 float[] row = out.logits.getRow(i).toFloatVector();
                 double[] lp = logSoftmax(row, 1.0);
-                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(logSoftmax(row, o.temperature), o.topK, rnd) : argmax(lp);
+                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(logSoftmax(row, o.temperature), o.topK, rnd)
+                        : argmax(lp);
                 logp[i] += lp[w];
                 att.get(i).add(out.alpha.getRow(i).toFloatVector());
                 if (w == Vocabulary.END_ID) {

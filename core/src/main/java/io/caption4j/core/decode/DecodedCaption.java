@@ -1,8 +1,8 @@
 package io.caption4j.core.decode;
 
-import io.caption4j.core.text.Vocabulary;
-
 import java.util.List;
+
+import io.caption4j.core.text.Vocabulary;
 
 /** A decoded caption: word ids (without {@code <start>} and {@code <end>}), their words, log-probability, attention. */
 public final class DecodedCaption {

@@ -1,7 +1,5 @@
 package io.caption4j.core.text;
 
-import io.caption4j.core.CaptionException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+
+import io.caption4j.core.CaptionException;
 
 /**
  * Word <-> id. Ids 0-3 are the special tokens {@code <pad>}, {@code <start>}, {@code <end>}, {@code <unk>};

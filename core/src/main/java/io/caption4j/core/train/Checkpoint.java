@@ -1,12 +1,5 @@
 package io.caption4j.core.train;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.internal.ZipFiles;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionNetwork;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -21,6 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipException;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.internal.ZipFiles;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionNetwork;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /**
  * A training checkpoint: one zip with the configuration ({@value #CONFIG}), the run's state ({@value #STATE}),

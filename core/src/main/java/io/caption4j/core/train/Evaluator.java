@@ -1,5 +1,9 @@
 package io.caption4j.core.train;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 import io.caption4j.core.ProgressListener;
 import io.caption4j.core.data.CaptionBatcher;
 import io.caption4j.core.data.CaptionDataset;
@@ -19,11 +23,6 @@ import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /** Dev loss, caption decoding over a data set, and the coco-caption metrics of the decoded captions. */
 public final class Evaluator {

@@ -1,5 +1,15 @@
 package io.caption4j.core.train;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.data.CaptionBatcher;
 import io.caption4j.core.data.CaptionDataset;
@@ -21,16 +31,6 @@ import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
 
 /**
  * Trains a captioner: dataset -> {@link FeatureSource} (loader, encoder, pooling, cache) -> {@link CaptionBatcher}

@@ -1,10 +1,5 @@
 package io.caption4j.core.image;
 
-import io.caption4j.core.CaptionException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -15,7 +10,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
+
+import io.caption4j.core.CaptionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -86,7 +88,8 @@ class ImageLoaderTest {
         for (int y = 0; y < 8; y++) {
             for (int x = 0; x < 8; x++) {
                 Color ca = new Color(a.getRGB(x, y)), cb = new Color(b.getRGB(x, y));
-                diff += Math.abs(ca.getRed() - cb.getRed()) + Math.abs(ca.getGreen() - cb.getGreen()) + Math.abs(ca.getBlue() - cb.getBlue());
+                diff += Math.abs(ca.getRed() - cb.getRed()) + Math.abs(ca.getGreen() - cb.getGreen())
+                        + Math.abs(ca.getBlue() - cb.getBlue());
             }
         }
         assertTrue(diff / 64 / 3 < 40, "CMYK decoded far from RGB: mean abs difference " + diff / 64 / 3);
@@ -112,7 +115,7 @@ class ImageLoaderTest {
     @Test
     void truncatedJpeg(@TempDir Path dir) throws Exception {
         byte[] jpeg = encode(photoLike(BufferedImage.TYPE_INT_RGB, 64, 64), "jpg");
-        Path cut = Files.write(dir.resolve("cut.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
+        Path cut = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
         assertMessage(() -> loader.read(cut), "cut.jpg", "truncated or corrupt");
     }
 
@@ -148,7 +151,7 @@ class ImageLoaderTest {
         return bytes.toByteArray();
     }
 
-    static void assertMessage(org.junit.jupiter.api.function.Executable call, String... parts) {
+    static void assertMessage(Executable call, String... parts) {
         CaptionException e = assertThrows(CaptionException.class, call);
         for (String p : parts) {
             assertTrue(e.getMessage().contains(p), "message lacks '" + p + "': " + e.getMessage());

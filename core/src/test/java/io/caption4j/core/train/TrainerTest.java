@@ -1,5 +1,11 @@
 package io.caption4j.core.train;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.FeatureSource;
@@ -7,16 +13,13 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.EmbeddingMode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -54,8 +57,8 @@ class TrainerTest {
         assertEquals(s.bestDevLoss, best.state.history.get(s.bestEpoch - 1).devLoss, 0);
         // the colour word of a decoded dev caption is the image's colour
         FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
-        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(best.network), dev.examples(), f, best.vocabulary,
-                DecodeOptions.beam(3), 4);
+        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(best.network), dev.examples(), f,
+                best.vocabulary, DecodeOptions.beam(3), 4);
         int right = 0;
         for (Evaluator.Prediction x : p) {
             String ref = x.example.captions.get(0);
@@ -167,7 +170,7 @@ class TrainerTest {
         e = assertThrows(CaptionException.class, () -> trainer(bad, tmp.resolve("bad")));
         assertTrue(e.getMessage().contains("dropout"), e.getMessage());
         TrainConfig glove = ToyData.config();
-        glove.embedding = io.caption4j.layers.EmbeddingMode.FINE_TUNE;
+        glove.embedding = EmbeddingMode.FINE_TUNE;
         e = assertThrows(CaptionException.class, () -> trainer(glove, tmp.resolve("glove")));
         assertTrue(e.getMessage().contains("wordVectors"), e.getMessage());
     }
@@ -184,28 +187,28 @@ class TrainerTest {
 
     @Test
     void frozenGloveKeepsTheEmbeddingAndFineTuneChangesIt() throws IOException {
-        for (io.caption4j.layers.EmbeddingMode mode : new io.caption4j.layers.EmbeddingMode[]{
-                io.caption4j.layers.EmbeddingMode.FROZEN, io.caption4j.layers.EmbeddingMode.FINE_TUNE}) {
+        for (EmbeddingMode mode : new EmbeddingMode[]{
+                EmbeddingMode.FROZEN, EmbeddingMode.FINE_TUNE}) {
             TrainConfig c = ToyData.config();
             c.epochs = 1;
             c.embedding = mode;
             c.wordVectors = "toy";
             Vocabulary v = Trainer.vocabulary(train, c);
-            INDArray glove = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, v.size(), c.embeddingSize);
+            INDArray glove = Nd4j.rand(DataType.FLOAT, v.size(), c.embeddingSize);
             Checkpoint ck = trainer(c, tmp.resolve("emb-" + mode)).pretrainedEmbeddings(glove).start(v);
             INDArray after = ck.network.getLayer("embedding").getParam("W");
             double diff = after.sub(glove).amaxNumber().doubleValue();
-            if (mode == io.caption4j.layers.EmbeddingMode.FROZEN) {
+            if (mode == EmbeddingMode.FROZEN) {
                 assertEquals(0.0, diff, 0.0);
             } else {
                 assertTrue(diff > 1e-4, "fine-tuned embedding did not move");
             }
         }
         TrainConfig c = ToyData.config();
-        c.embedding = io.caption4j.layers.EmbeddingMode.FINE_TUNE;
+        c.embedding = EmbeddingMode.FINE_TUNE;
         c.wordVectors = "toy";
         Vocabulary v = Trainer.vocabulary(train, c);
-        INDArray wrong = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, v.size(), 7);
+        INDArray wrong = Nd4j.rand(DataType.FLOAT, v.size(), 7);
         CaptionException e = assertThrows(CaptionException.class,
                 () -> trainer(c, tmp.resolve("wrong")).pretrainedEmbeddings(wrong).start(v));
         assertTrue(e.getMessage().contains("embeddingSize"), e.getMessage());
@@ -229,9 +232,9 @@ class TrainerTest {
     @Test
     void crossEntropyCountsOnlyUnmaskedSteps() {
         // probs [1, 3, 2]: step 0 gives target 2 p=0.5, step 1 masked
-        INDArray probs = org.nd4j.linalg.factory.Nd4j.create(new float[]{0.2f, 0.1f, 0.3f, 0.1f, 0.5f, 0.8f}, new long[]{1, 3, 2});
-        INDArray target = org.nd4j.linalg.factory.Nd4j.create(new float[]{2, 0}, new long[]{1, 1, 2});
-        INDArray mask = org.nd4j.linalg.factory.Nd4j.create(new float[]{1, 0}, new long[]{1, 2});
+        INDArray probs = Nd4j.create(new float[]{0.2f, 0.1f, 0.3f, 0.1f, 0.5f, 0.8f}, new long[]{1, 3, 2});
+        INDArray target = Nd4j.create(new float[]{2, 0}, new long[]{1, 1, 2});
+        INDArray mask = Nd4j.create(new float[]{1, 0}, new long[]{1, 2});
         double[] r = Evaluator.crossEntropy(probs, target, mask);
         assertEquals(-Math.log(0.5), r[0], 1e-6);
         assertEquals(1, r[1], 0);

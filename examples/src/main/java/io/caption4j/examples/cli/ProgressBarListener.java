@@ -1,12 +1,12 @@
 package io.caption4j.examples.cli;
 
+import java.time.Duration;
+
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.TrainingListener;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-
-import java.time.Duration;
 
 /**
  * Draws the library's progress on the terminal: one bar per training epoch (batches, with step, loss and tokens/s)
