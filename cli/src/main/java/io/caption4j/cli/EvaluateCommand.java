@@ -68,7 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 .withMaxLength(maxLength != null ? maxLength : m.defaultOptions().maxLength);
         long t0 = System.nanoTime();
         List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(m.network()), images, features,
-                m.vocabulary(), o, 16, "decoding");
+                m.vocabulary(), o, 16, "decoding", new ProgressBarListener());
         double secs = (System.nanoTime() - t0) / 1e9;
         Evaluator.Metrics scores = Evaluator.score(p, new Tokenizer());
         Path outFile = predictions != null ? predictions

@@ -31,7 +31,7 @@ final class FeaturesCommand implements Callable<Integer> {
         List<Datasets.Split> todo = data.dataset == Datasets.Format.flickr8k ? splits : List.of(Datasets.Split.TRAIN);
         for (Datasets.Split split : todo) {
             CaptionDataset d = data.load(split);
-            int n = source.precompute(d.examples(), d.name(), true);
+            int n = source.precompute(d.examples(), d.name(), new ProgressBarListener());
             System.err.println(d.name() + ": encoded " + n + " images, " + (d.examples().size() - n) + " were cached");
         }
         if (source.failedImages() > 0) {

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.train.TrainConfig;
+import io.caption4j.core.train.TrainingListener;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
 import io.caption4j.layers.CellType;
@@ -119,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainingRun run = resume ? TrainingRun.resume(out) : TrainingRun.create(config(), out);
-        run.featureCache(enc.caching.folder()).encodeBatch(enc.caching.encodeBatch).progress(!noProgress);
+        run.featureCache(enc.caching.folder()).encodeBatch(enc.caching.encodeBatch).listener(noProgress ? TrainingListener.NONE : new ProgressBarListener());
         if (maxSteps != null) {
             run.stopAfterSteps(maxSteps);
         }

@@ -26,7 +26,7 @@ public final class ModelFiles {
         }
         try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
             for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (e.getName().equals(CaptionModel.MANIFEST)) {
+                if (e.getName().equals(ModelArchive.MANIFEST)) {
                     return true;
                 }
             }

@@ -1,15 +1,13 @@
 package io.caption4j.zoo;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.CaptionModel;
-import io.caption4j.core.PretrainedModels;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.PretrainedModels;
+import io.caption4j.core.internal.Sha256;
 
 /**
  * The default captioner shipped in this jar ({@value #RESOURCE}; see zoo/MODEL_CARD.md): trained by
@@ -36,7 +34,7 @@ public final class DefaultModel implements PretrainedModels {
 
     /** Loads model bytes after checking their SHA-256. */
     static CaptionModel load(byte[] bytes, String expectedSha256) {
-        String sum = sha256(bytes);
+        String sum = Sha256.hex(bytes);
         if (!sum.equals(expectedSha256)) {
             throw new CaptionException("The default model's checksum is " + sum + ", expected " + expectedSha256
                     + ": the jar is damaged");
@@ -47,13 +45,5 @@ public final class DefaultModel implements PretrainedModels {
     @Override
     public CaptionModel defaultModel() {
         return load();
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

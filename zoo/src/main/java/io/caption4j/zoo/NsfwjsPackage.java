@@ -1,23 +1,20 @@
 package io.caption4j.zoo;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.zoo.tfjs.TfjsModel;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.internal.Sha256;
+import io.caption4j.zoo.tfjs.TfjsModel;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
 /**
  * The npm package {@code nsfwjs@4.4.0} (MIT), source of the default encoder's ImageNet InceptionV3 weights.
@@ -62,25 +59,17 @@ public final class NsfwjsPackage {
             throw new CaptionException("The encoder weights are missing: " + t + " does not exist. Fetch them once with: "
                     + fetchCommand());
         }
-        String sum = sha256(t);
+        String sum;
+        try {
+            sum = Sha256.hex(t);
+        } catch (IOException e) {
+            throw new CaptionException("Cannot read " + t + ": " + e.getMessage(), e);
+        }
         if (!sum.equals(SHA256)) {
             throw new CaptionException("The encoder weights at " + t + " are corrupt or a different version (SHA-256 "
                     + sum + ", expected " + SHA256 + "). Delete the file and fetch it again with: " + fetchCommand());
         }
         return t;
-    }
-
-    static String sha256(Path file) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int r; (r = in.read(buf)) > 0; ) {
-                md.update(buf, 0, r);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new CaptionException("Cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 
     /** The InceptionV3 model from the verified tarball. */

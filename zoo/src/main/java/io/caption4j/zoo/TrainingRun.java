@@ -15,6 +15,7 @@ import io.caption4j.core.text.Vocabulary;
 import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.Trainer;
+import io.caption4j.core.train.TrainingListener;
 import io.caption4j.layers.EmbeddingMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,7 @@ public final class TrainingRun {
     private final Path outDir;
     private Path featureCache = defaultFeatureCache();
     private int encodeBatch = ENCODE_BATCH;
-    private boolean progress = true;
+    private TrainingListener listener = TrainingListener.NONE;
     private long stopAfterSteps = Long.MAX_VALUE;
 
     private TrainingRun(TrainConfig config, Checkpoint resumed, Path outDir) {
@@ -100,9 +101,9 @@ public final class TrainingRun {
         return this;
     }
 
-    /** Whether to draw progress bars on the terminal (default true). */
-    public TrainingRun progress(boolean show) {
-        this.progress = show;
+    /** Receives the run's progress: encoding, batches, epochs (default: none; the command line draws bars). */
+    public TrainingRun listener(TrainingListener listener) {
+        this.listener = listener;
         return this;
     }
 
@@ -123,7 +124,7 @@ public final class TrainingRun {
         Path images = c.images == null ? null : Path.of(c.images);
         CaptionDataset train = loaded(Datasets.load(format, Path.of(c.data), images, Datasets.Split.TRAIN)).limit(c.limitImages);
         CaptionDataset dev = devSet(format, images);
-        Trainer trainer = new Trainer(c, train, dev, features, outDir).progress(progress).stopAfterSteps(stopAfterSteps);
+        Trainer trainer = new Trainer(c, train, dev, features, outDir).listener(listener).stopAfterSteps(stopAfterSteps);
         if (resumed != null) {
             return trainer.resume(resumed);
         }
@@ -137,9 +138,9 @@ public final class TrainingRun {
             trainer.pretrainedEmbeddings(wv.matrix);
         }
         LOG.info("Precomputing features (cached in the feature cache; an interrupted run keeps what is done)");
-        features.precompute(train.examples(), "train features", progress);
+        features.precompute(train.examples(), "train features", listener);
         if (dev != null) {
-            features.precompute(dev.examples(), "dev features", progress);
+            features.precompute(dev.examples(), "dev features", listener);
         }
         return trainer.start(vocabulary);
     }

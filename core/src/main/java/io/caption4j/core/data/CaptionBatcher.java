@@ -1,5 +1,9 @@
 package io.caption4j.core.data;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
@@ -8,16 +12,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * Turns (encoded image, caption) pairs into a training batch for {@code CaptionNetwork}: features
  * [B, L, C], pooled [B, C], input ids [B, T] ({@code <start>} w1 .. wn), target ids [B, 1, T] (w1 .. wn
  * {@code <end>}) and the step mask [B, T]; T is the longest caption in the batch plus one, at most maxLength
- * (longer captions are cut and lose their {@code <end>}).
+ * (longer captions are cut and lose their {@code <end>}). {@link #readBatch} makes one of dataset pairs, reading their
+ * features from a {@link FeatureSource} and leaving out the pairs whose image cannot be read.
  */
 public final class CaptionBatcher {
+    /** A batch of dataset pairs. */
+    public static final class Batch {
+        /** The batch of the pairs whose images could be read, or null if none could. */
+        public final MultiDataSet data;
+        /** How many pairs were left out because their image could not be read. */
+        public final int skippedPairs;
+
+        Batch(MultiDataSet data, int skippedPairs) {
+            this.data = data;
+            this.skippedPairs = skippedPairs;
+        }
+    }
+
     private final Vocabulary vocabulary;
     private final Tokenizer tokenizer;
     private final int maxLength;
@@ -31,6 +46,29 @@ public final class CaptionBatcher {
         this.maxLength = maxLength;
     }
 
+    /** The batch of the pairs whose images {@code features} can read, in order; counts the others. */
+    public Batch readBatch(List<EpochSampler.Pair> pairs, FeatureSource features) {
+        List<CaptionDataset.Example> examples = new ArrayList<>(pairs.size());
+        for (EpochSampler.Pair p : pairs) {
+            examples.add(p.example);
+        }
+        Map<CaptionDataset.Example, EncodedImage> encoded = features.features(examples);
+        List<EncodedImage> images = new ArrayList<>();
+        List<String> captions = new ArrayList<>();
+        int skipped = 0;
+        for (EpochSampler.Pair p : pairs) {
+            EncodedImage e = encoded.get(p.example);
+            if (e != null) {
+                images.add(e);
+                captions.add(p.caption);
+            } else {
+                skipped++;
+            }
+        }
+        return new Batch(images.isEmpty() ? null : batch(images, captions), skipped);
+    }
+
+    /** The batch of encoded images and their captions (as many of each). */
     public MultiDataSet batch(List<EncodedImage> images, List<String> captions) {
         if (images.size() != captions.size() || images.isEmpty()) {
             throw new IllegalArgumentException("Need as many captions as images (got " + images.size() + " and "

@@ -2,8 +2,10 @@ package io.caption4j.core.data;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.ToIntFunction;
 
 /**
  * The (image, caption) pairs of an epoch: all of them shuffled, or a random sample of n (the reference
@@ -40,7 +42,7 @@ public final class EpochSampler {
      * Cuts an epoch's pairs into batches of similar caption length, so little of each batch is padding: pools of
      * {@code pool} batches are sorted by length and cut, then the batches are shuffled. Deterministic for a seed.
      */
-    public static List<List<Pair>> lengthBatches(List<Pair> pairs, int batchSize, int pool, java.util.function.ToIntFunction<String> length,
+    public static List<List<Pair>> lengthBatches(List<Pair> pairs, int batchSize, int pool, ToIntFunction<String> length,
                                                  long seed) {
         if (batchSize < 1 || pool < 1) {
             throw new IllegalArgumentException("batchSize and pool must be >= 1");
@@ -49,7 +51,7 @@ public final class EpochSampler {
         int span = batchSize * pool;
         for (int i = 0; i < pairs.size(); i += span) {
             List<Pair> chunk = new ArrayList<>(pairs.subList(i, Math.min(pairs.size(), i + span)));
-            chunk.sort(java.util.Comparator.comparingInt(p -> length.applyAsInt(p.caption)));
+            chunk.sort(Comparator.comparingInt(p -> length.applyAsInt(p.caption)));
             for (int j = 0; j < chunk.size(); j += batchSize) {
                 batches.add(new ArrayList<>(chunk.subList(j, Math.min(chunk.size(), j + batchSize))));
             }

@@ -1,17 +1,5 @@
 package io.caption4j.core.data;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.image.FeatureCache;
-import io.caption4j.core.image.FeaturePooling;
-import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.image.ImageLoader;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,9 +10,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.ProgressListener;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.FeatureCache;
+import io.caption4j.core.image.FeaturePooling;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.image.ImageLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Features of dataset images, computed on the fly: image file -> {@link ImageLoader} -> {@link ImageEncoder}
@@ -99,10 +98,10 @@ public final class FeatureSource {
     }
 
     /**
-     * Fills the cache for every image of the examples that is not in it yet, with a progress bar; image decoding
-     * runs on a second thread while the encoder works. Returns how many images were encoded.
+     * Fills the cache for every image of the examples that is not in it yet, telling {@code progress} as task
+     * {@code task}; image decoding runs on a second thread while the encoder works. Returns how many images were encoded.
      */
-    public int precompute(List<CaptionDataset.Example> examples, String task, boolean showProgress) {
+    public int precompute(List<CaptionDataset.Example> examples, String task, ProgressListener progress) {
         if (cache == null) {
             throw new IllegalStateException("precompute needs a feature cache");
         }
@@ -120,8 +119,7 @@ public final class FeatureSource {
             t.setDaemon(true);
             return t;
         });
-        ProgressBar bar = showProgress ? new ProgressBarBuilder().setTaskName(task).setInitialMax(todo.size())
-                .setStyle(ProgressBarStyle.ASCII).setUnit(" img", 1).showSpeed().build() : null;
+        progress.onTaskStart(task, todo.size());
         try {
             Future<List<BufferedImage>> next = reader.submit(() -> read(todo.subList(0, Math.min(todo.size(), encodeBatch))));
             for (int i = 0; i < todo.size(); i += encodeBatch) {
@@ -133,20 +131,16 @@ public final class FeatureSource {
                     next = reader.submit(() -> read(following));
                 }
                 store(batch, images, new LinkedHashMap<>());
-                if (bar != null) {
-                    bar.stepBy(batch.size());
-                }
+                progress.onTaskProgress(batch.size());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CaptionException("Interrupted while computing features", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new CaptionException("Reading images failed: " + e.getCause(), e.getCause());
         } finally {
             reader.shutdownNow();
-            if (bar != null) {
-                bar.close();
-            }
+            progress.onTaskEnd();
         }
         return todo.size();
     }
@@ -184,9 +178,9 @@ public final class FeatureSource {
         if (ok.isEmpty()) {
             return;
         }
-        List<EncodedImage> encoded = encoder.encodeAll(ok);
+        List<EncodedImage> encoded = FeaturePooling.encodeAll(encoder, ok, poolWindow);
         for (int i = 0; i < ok.size(); i++) {
-            EncodedImage pooled = FeaturePooling.average(encoded.get(i), poolWindow);
+            EncodedImage pooled = encoded.get(i);
             if (cache != null) {
                 cache.put(key(okExamples.get(i)), pooled);
             }

@@ -1,9 +1,5 @@
 package io.caption4j.core.decode;
 
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.AttentionDecoderStep;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -11,31 +7,50 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Random;
 
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoderStep;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
 /**
  * Greedy, beam and sampling decoding over {@link AttentionDecoderStep}. Every strategy stops at {@code <end>} or the
- * maximum length and returns tokens, log-probability and per-word attention. Beam search runs the k beams of
+ * maximum length and returns tokens, log-probability and per-word attention; {@link #decode(AttentionDecoderStep, List,
+ * Vocabulary, DecodeOptions)} is the whole path from encoded images to words. Beam search runs the k beams of
  * an image as one batch. Stateless: safe for concurrent callers.
  */
 public final class CaptionSearch {
     private CaptionSearch() {
     }
 
+    /**
+     * Captions encoded images (all with the same grid) in words: one decoder batch started from the images, searched
+     * with the options, and the ids mapped to the vocabulary's words.
+     */
+    public static List<DecodedCaption> decode(AttentionDecoderStep step, List<EncodedImage> images, Vocabulary vocabulary,
+                                              DecodeOptions o) {
+        List<DecodedCaption> out = new ArrayList<>(images.size());
+        for (DecodedCaption d : decode(step, start(step, images), o)) {
+            out.add(d.inWords(vocabulary));
+        }
+        return out;
+    }
+
     /** Starts a decoder batch from encoded images (all with the same grid). */
-    public static AttentionDecoderStep.State start(AttentionDecoderStep step, List<io.caption4j.core.image.EncodedImage> images) {
+    private static AttentionDecoderStep.State start(AttentionDecoderStep step, List<EncodedImage> images) {
         int b = images.size();
-        io.caption4j.core.image.EncodedImage first = images.get(0);
-        INDArray feats = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, b,
-                first.regions(), first.channels());                                                    // [B, L, C]
-        INDArray pooled = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, b,
-                first.pooled().length());                                                              // [B, P]
+        EncodedImage first = images.get(0);
+        INDArray feats = Nd4j.create(DataType.FLOAT, b, first.regions(), first.channels());      // [B, L, C]
+        INDArray pooled = Nd4j.create(DataType.FLOAT, b, first.pooled().length());                // [B, P]
         for (int i = 0; i < b; i++) {
-            feats.putSlice(i, images.get(i).spatial().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
-            pooled.putRow(i, images.get(i).pooled().castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+            feats.putSlice(i, images.get(i).spatial().castTo(DataType.FLOAT));
+            pooled.putRow(i, images.get(i).pooled().castTo(DataType.FLOAT));
         }
         return step.start(feats, pooled, null);
     }
 
-    /** Decodes every image of a started batch. */
+    /** Decodes every image of a started batch into word ids. */
     public static List<DecodedCaption> decode(AttentionDecoderStep step, AttentionDecoderStep.State start, DecodeOptions o) {
         switch (o.strategy) {
             case BEAM:
@@ -91,7 +106,8 @@ public final class CaptionSearch {
                 }
                 float[] row = out.logits.getRow(i).toFloatVector();
                 double[] lp = logSoftmax(row, 1.0);
-                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(logSoftmax(row, o.temperature), o.topK, rnd) : argmax(lp);
+                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(logSoftmax(row, o.temperature), o.topK, rnd)
+                        : argmax(lp);
                 logp[i] += lp[w];
                 att.get(i).add(out.alpha.getRow(i).toFloatVector());
                 if (w == Vocabulary.END_ID) {

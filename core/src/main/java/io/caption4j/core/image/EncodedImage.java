@@ -1,5 +1,7 @@
 package io.caption4j.core.image;
 
+import java.util.Arrays;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -15,7 +17,7 @@ public final class EncodedImage {
     public EncodedImage(INDArray spatial, INDArray pooled, int gridHeight, int gridWidth) {
         if (spatial.rank() != 2 || spatial.size(0) != (long) gridHeight * gridWidth) {
             throw new IllegalArgumentException("spatial features must be [" + gridHeight * gridWidth
-                    + ", channels], got " + java.util.Arrays.toString(spatial.shape()));
+                    + ", channels], got " + Arrays.toString(spatial.shape()));
         }
         this.spatial = spatial;
         this.pooled = pooled;

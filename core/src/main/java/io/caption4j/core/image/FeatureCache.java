@@ -1,11 +1,5 @@
 package io.caption4j.core.image;
 
-import io.caption4j.core.Float16;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -21,6 +15,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.function.Supplier;
+
+import io.caption4j.core.internal.Float16;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An on-disk cache of encoded images, one float16 file per image keyed by image + encoder (id, layer and
@@ -42,8 +42,8 @@ public final class FeatureCache {
         this.encoderKey = encoderKey;
     }
 
-    /** The cached features of the image, or computes, stores and returns them. */
-    public EncodedImage get(String imageKey, Supplier<EncodedImage> compute) {
+    /** The cached features of the image, or computes, stores and returns them (for tests: callers use find and put). */
+    EncodedImage get(String imageKey, Supplier<EncodedImage> compute) {
         EncodedImage cached = find(imageKey);
         if (cached != null) {
             return cached;
@@ -83,7 +83,8 @@ public final class FeatureCache {
 
     Path path(String imageKey) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-1").digest((encoderKey + "\u0000" + imageKey).getBytes(StandardCharsets.UTF_8));
+            byte[] key = (encoderKey + "\u0000" + imageKey).getBytes(StandardCharsets.UTF_8);
+            byte[] h = MessageDigest.getInstance("SHA-1").digest(key);
             String hex = HexFormat.of().formatHex(h);
             return dir.resolve(hex.substring(0, 2)).resolve(hex + ".f16");
         } catch (NoSuchAlgorithmException e) {

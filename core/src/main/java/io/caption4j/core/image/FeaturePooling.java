@@ -1,5 +1,9 @@
 package io.caption4j.core.image;
 
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,6 +18,16 @@ public final class FeaturePooling {
     private FeaturePooling() {
     }
 
+    /** Encodes a batch of images (one encoder batch) and pools each grid: the features the decoder sees. */
+    public static List<EncodedImage> encodeAll(ImageEncoder encoder, List<BufferedImage> images, int k) {
+        List<EncodedImage> out = new ArrayList<>(images.size());
+        for (EncodedImage e : encoder.encodeAll(images)) {
+            out.add(average(e, k));
+        }
+        return out;
+    }
+
+    /** The k x k average pooling of an encoded image's grid (k = 1: the image itself). */
     public static EncodedImage average(EncodedImage in, int k) {
         if (k < 1) {
             throw new IllegalArgumentException("window must be >= 1, got " + k);

@@ -1,9 +1,5 @@
 package io.caption4j.core.text;
 
-import io.caption4j.core.CaptionException;
-
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,11 +10,14 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.caption4j.core.CaptionException;
 
 /**
  * Word <-> id. Ids 0-3 are the special tokens {@code <pad>}, {@code <start>}, {@code <end>}, {@code <unk>};
  * words follow by descending count (ties alphabetical), so building is deterministic. Immutable, thread-safe.
- * Saved as plain UTF-8 text, one word per line in id order.
+ * Saved as plain UTF-8 text, one word per line in id order ({@link #toText()}).
  */
 public final class Vocabulary {
     public static final String PAD = "<pad>", START = "<start>", END = "<end>", UNK = "<unk>";
@@ -127,28 +126,29 @@ public final class Vocabulary {
         return out;
     }
 
+    /** The saved form: the words in id order, one a line (no line break after the last). */
+    public String toText() {
+        return String.join("\n", words);
+    }
+
+    /** A vocabulary of its saved form ({@link #toText()}; empty lines are ignored). */
+    public static Vocabulary fromText(String text) {
+        return new Vocabulary(text.lines().filter(line -> !line.isEmpty()).collect(Collectors.toList()));
+    }
+
     public void save(Path file) throws IOException {
-        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            for (String word : words) {
-                w.write(word);
-                w.write('\n');
-            }
-        }
+        Files.writeString(file, toText() + "\n", StandardCharsets.UTF_8);
     }
 
     public static Vocabulary load(Path file) {
-        List<String> words = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (!line.isEmpty()) {
-                    words.add(line);
-                }
-            }
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new CaptionException(file + ": cannot read the vocabulary (" + e.getMessage() + ")", e);
         }
         try {
-            return new Vocabulary(words);
+            return fromText(text);
         } catch (CaptionException e) {
             throw new CaptionException(file + ": " + e.getMessage(), e);
         }

@@ -1,14 +1,8 @@
 package io.caption4j.core.train;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.ZipFiles;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionNetwork;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +10,17 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.ZipInputStream;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.internal.ZipFiles;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionNetwork;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /**
  * A training checkpoint: one zip with the configuration ({@value #CONFIG}), the run's state ({@value #STATE}),
@@ -56,33 +54,24 @@ public final class Checkpoint {
         entries.put(MARKER, FORMAT.getBytes(StandardCharsets.UTF_8));
         entries.put(CONFIG, config.toJson().getBytes(StandardCharsets.UTF_8));
         entries.put(STATE, JSON.writeValueAsBytes(state));
-        entries.put(VOCABULARY, String.join("\n", vocabulary.words()).getBytes(StandardCharsets.UTF_8));
+        entries.put(VOCABULARY, vocabulary.toText().getBytes(StandardCharsets.UTF_8));
         entries.put(NETWORK, net.toByteArray());
         ZipFiles.writeAtomically(file, entries);
     }
 
     /** Reads a checkpoint; a missing, foreign or damaged file gives a CaptionException that says which. */
     public static Checkpoint load(Path file) {
-        byte[] marker = null, config = null, state = null, vocab = null, net = null;
-        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                byte[] bytes = zip.readAllBytes();
-                switch (e.getName()) {
-                    case MARKER: marker = bytes; break;
-                    case CONFIG: config = bytes; break;
-                    case STATE: state = bytes; break;
-                    case VOCABULARY: vocab = bytes; break;
-                    case NETWORK: net = bytes; break;
-                    default: break;
-                }
-            }
+        Map<String, byte[]> entries;
+        try (InputStream in = Files.newInputStream(file)) {
+            entries = ZipFiles.readEntries(in);
         } catch (NoSuchFileException e) {
             throw new CaptionException("No checkpoint at " + file);
-        } catch (ZipException | java.io.EOFException e) {
+        } catch (ZipException | EOFException e) {
             throw new CaptionException(file + " is damaged or not a caption4j checkpoint (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new CaptionException("Cannot read checkpoint " + file + ": " + e.getMessage(), e);
         }
+        byte[] marker = entries.get(MARKER);
         if (marker == null) {
             throw new CaptionException(file + " is not a caption4j checkpoint (no " + MARKER + ")");
         }
@@ -91,19 +80,19 @@ public final class Checkpoint {
             throw new CaptionException(file + " has checkpoint format '" + format + "'; this caption4j reads " + FORMAT);
         }
         List<String> missing = new ArrayList<>();
-        for (Object[] p : new Object[][]{{CONFIG, config}, {STATE, state}, {VOCABULARY, vocab}, {NETWORK, net}}) {
-            if (p[1] == null) {
-                missing.add((String) p[0]);
+        for (String entry : List.of(CONFIG, STATE, VOCABULARY, NETWORK)) {
+            if (!entries.containsKey(entry)) {
+                missing.add(entry);
             }
         }
         if (!missing.isEmpty()) {
             throw new CaptionException(file + " is incomplete: missing " + missing);
         }
         try {
-            TrainConfig c = TrainConfig.fromJson(new String(config, StandardCharsets.UTF_8));
-            TrainState s = JSON.readValue(state, TrainState.class);
-            Vocabulary v = Vocabulary.of(Arrays.asList(new String(vocab, StandardCharsets.UTF_8).split("\n")));
-            CaptionNetwork g = CaptionNetwork.load(new ByteArrayInputStream(net), file + "!/" + NETWORK);
+            TrainConfig c = TrainConfig.fromJson(new String(entries.get(CONFIG), StandardCharsets.UTF_8));
+            TrainState s = JSON.readValue(entries.get(STATE), TrainState.class);
+            Vocabulary v = Vocabulary.fromText(new String(entries.get(VOCABULARY), StandardCharsets.UTF_8));
+            CaptionNetwork g = CaptionNetwork.load(new ByteArrayInputStream(entries.get(NETWORK)), file + "!/" + NETWORK);
             return new Checkpoint(c, s, v, g);
         } catch (IOException | RuntimeException e) {
             if (e instanceof CaptionException) {

@@ -1,5 +1,10 @@
 package io.caption4j.core.train;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.caption4j.core.ProgressListener;
 import io.caption4j.core.data.CaptionBatcher;
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.EpochSampler;
@@ -13,19 +18,11 @@ import io.caption4j.core.eval.RougeL;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.layers.AttentionDecoderStep;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /** Dev loss, caption decoding over a data set, and the coco-caption metrics of the decoded captions. */
 public final class Evaluator {
@@ -75,11 +72,12 @@ public final class Evaluator {
         double sum = 0;
         long tokens = 0;
         for (int i = 0; i < pairs.size(); i += batchSize) {
-            MultiDataSet mds = Trainer.batch(pairs.subList(i, Math.min(pairs.size(), i + batchSize)), features, batcher, null);
+            MultiDataSet mds = batcher.readBatch(pairs.subList(i, Math.min(pairs.size(), i + batchSize)), features).data;
             if (mds == null) {
                 continue;
             }
-            INDArray probs = net.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays())[0]; // [B, V, T]
+            INDArray probs = net.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(),
+                    mds.getLabelsMaskArrays())[0];                                                  // [B, V, T]
             double[] r = crossEntropy(probs, mds.getLabels(0), mds.getLabelsMaskArray(0));
             release(probs);
             for (INDArray a : mds.getFeatures()) {
@@ -120,31 +118,33 @@ public final class Evaluator {
     }
 
     /** Decodes one caption per image, a batch of images at a time. */
-    public static List<Prediction> predict(AttentionDecoderStep step, List<CaptionDataset.Example> examples, FeatureSource features,
-                                           Vocabulary vocabulary, DecodeOptions options, int batchSize, String task) {
+    public static List<Prediction> predict(AttentionDecoderStep step, List<CaptionDataset.Example> examples,
+                                           FeatureSource features, Vocabulary vocabulary, DecodeOptions options, int batchSize) {
+        return predict(step, examples, features, vocabulary, options, batchSize, "decoding", ProgressListener.NONE);
+    }
+
+    /** Decodes one caption per image, a batch of images at a time, telling {@code progress} as task {@code task}. */
+    public static List<Prediction> predict(AttentionDecoderStep step, List<CaptionDataset.Example> examples,
+                                           FeatureSource features, Vocabulary vocabulary, DecodeOptions options, int batchSize,
+                                           String task, ProgressListener progress) {
         List<Prediction> out = new ArrayList<>();
-        ProgressBar bar = task == null ? null : new ProgressBarBuilder().setTaskName(task).setInitialMax(examples.size())
-                .setStyle(ProgressBarStyle.ASCII).setUnit(" img", 1).build();
+        progress.onTaskStart(task, examples.size());
         try {
             for (int i = 0; i < examples.size(); i += batchSize) {
                 List<CaptionDataset.Example> chunk = examples.subList(i, Math.min(examples.size(), i + batchSize));
                 Map<CaptionDataset.Example, EncodedImage> encoded = features.features(chunk);
                 if (!encoded.isEmpty()) {
                     List<CaptionDataset.Example> ok = new ArrayList<>(encoded.keySet());
-                    AttentionDecoderStep.State start = CaptionSearch.start(step, new ArrayList<>(encoded.values()));
-                    List<DecodedCaption> decoded = CaptionSearch.decode(step, start, options);
+                    List<EncodedImage> images = new ArrayList<>(encoded.values());
+                    List<DecodedCaption> decoded = CaptionSearch.decode(step, images, vocabulary, options);
                     for (int j = 0; j < ok.size(); j++) {
-                        out.add(new Prediction(ok.get(j), vocabulary.decode(decoded.get(j).tokens), decoded.get(j)));
+                        out.add(new Prediction(ok.get(j), decoded.get(j).words, decoded.get(j)));
                     }
                 }
-                if (bar != null) {
-                    bar.stepBy(chunk.size());
-                }
+                progress.onTaskProgress(chunk.size());
             }
         } finally {
-            if (bar != null) {
-                bar.close();
-            }
+            progress.onTaskEnd();
         }
         return out;
     }

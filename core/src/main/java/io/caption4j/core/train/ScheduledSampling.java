@@ -1,12 +1,12 @@
 package io.caption4j.core.train;
 
+import java.util.Random;
+
 import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.Random;
 
 /**
  * Partial teacher forcing (scheduled sampling, Bengio et al. 2015) in its two-pass form: a first pass, in
@@ -23,7 +23,8 @@ public final class ScheduledSampling {
     public static void apply(CaptionNetwork net, MultiDataSet mds, double p, Random random) {
         INDArray tokens = mds.getFeatures(2);                                                   // [B, T]
         INDArray mask = mds.getFeaturesMaskArray(2);                                            // [B, T]
-        INDArray probs = net.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays())[0]; // [B, V, T]
+        INDArray probs = net.output(false, mds.getFeatures(), mds.getFeaturesMaskArrays(),
+                mds.getLabelsMaskArrays())[0];                                                  // [B, V, T]
         INDArray predicted = Nd4j.argMax(probs, 1).castTo(DataType.FLOAT);                       // [B, T]
         long b = tokens.size(0), t = tokens.size(1);
         for (int i = 0; i < b; i++) {

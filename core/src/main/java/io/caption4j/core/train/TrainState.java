@@ -23,6 +23,11 @@ public final class TrainState {
     public double seconds;
     public List<EpochResult> history = new ArrayList<>();
 
+    /** The mean token cross-entropy of the current epoch's batches so far. */
+    public double epochTrainLoss() {
+        return epochLossSum / Math.max(1, epochTokens);
+    }
+
     /** One epoch's training and validation numbers. */
     public static final class EpochResult {
         public int epoch;

@@ -1,28 +1,5 @@
 package io.caption4j.core.train;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.data.CaptionBatcher;
-import io.caption4j.core.data.CaptionDataset;
-import io.caption4j.core.data.EpochSampler;
-import io.caption4j.core.data.FeatureSource;
-import io.caption4j.core.decode.DecodeOptions;
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.text.Tokenizer;
-import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.AttentionDecoderStep;
-import io.caption4j.layers.EmbeddingMode;
-import io.caption4j.layers.PenaltySource;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.schedule.ExponentialSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,21 +9,45 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Consumer;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.data.CaptionBatcher;
+import io.caption4j.core.data.CaptionDataset;
+import io.caption4j.core.data.EpochSampler;
+import io.caption4j.core.data.FeatureSource;
+import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.text.Tokenizer;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.CaptionNetwork;
+import io.caption4j.layers.EmbeddingMode;
+import io.caption4j.layers.PenaltySource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Trains a captioner: dataset -> {@link FeatureSource} (loader, encoder, pooling, cache) -> {@link CaptionBatcher}
  * -> {@link CaptionNetwork} with Adam, per-epoch learning-rate decay, gradient clipping, feature dropout, the
- * attention penalty and optional scheduled sampling. Batches group captions of similar length (less padding). After each epoch it measures the dev loss and the metrics of
- * decoded dev captions, keeps the lowest-dev-loss network in {@value #BEST}, and can stop early.
- * <p>Checkpoints ({@value #LATEST}) are written atomically every N steps or minutes and after every epoch. Each
- * step's randomness (epoch order, dropout, scheduled sampling) is derived from the seed and the step number, so
- * a resumed run continues exactly as an uninterrupted one would have.
+ * attention penalty and optional scheduled sampling. Batches group captions of similar length (less padding). After
+ * each epoch it measures the dev loss and the metrics of decoded dev captions, keeps the lowest-dev-loss network in
+ * {@value #BEST}, and can stop early ({@link EarlyStopping}).
+ * <p>Checkpoints ({@value #LATEST}) are written atomically every N steps or minutes ({@link CheckpointSchedule}) and
+ * after every epoch. Each step's randomness (epoch order, dropout, scheduled sampling) is derived from the seed and
+ * the step number, so a resumed run continues exactly as an uninterrupted one would have.
+ * <p>Messages go to SLF4J; progress goes to a {@link TrainingListener}.
  */
 public final class Trainer {
     public static final String LATEST = "checkpoint.zip", BEST = "best.zip";
     /** Batches per pool of length-sorted pairs (see {@link EpochSampler#lengthBatches}). */
     static final int LENGTH_POOL = 50;
+    private static final Logger log = LoggerFactory.getLogger(Trainer.class);
 
     private final TrainConfig config;
     private final CaptionDataset train, dev;
@@ -54,9 +55,8 @@ public final class Trainer {
     private final Path outDir;
     private final Tokenizer tokenizer = new Tokenizer();
     private INDArray pretrained;
-    private boolean progress = true;
+    private TrainingListener listener = TrainingListener.NONE;
     private long stopAfterSteps = Long.MAX_VALUE;
-    private Consumer<String> log = System.err::println;
 
     /**
      * @param config the run's configuration (ignored on resume: the checkpoint's own is used)
@@ -77,14 +77,9 @@ public final class Trainer {
         return this;
     }
 
-    public Trainer progress(boolean show) {
-        this.progress = show;
-        return this;
-    }
-
-    /** Where messages go (default: standard error). */
-    public Trainer log(Consumer<String> sink) {
-        this.log = sink;
+    /** Who hears the run's progress (default: nobody). */
+    public Trainer listener(TrainingListener listener) {
+        this.listener = listener;
         return this;
     }
 
@@ -124,11 +119,11 @@ public final class Trainer {
     public Checkpoint resume(Checkpoint c) {
         removeStaleTemporaryFiles();
         if (c.state.finished) {
-            log.accept("The run in " + outDir + " has finished (" + c.state.epoch + " epochs)");
+            log.info("The run in {} has finished ({} epochs)", outDir, c.state.epoch);
             return c;
         }
-        log.accept("Resuming " + outDir.resolve(LATEST) + " at epoch " + (c.state.epoch + 1) + ", batch "
-                + c.state.batchInEpoch + ", step " + c.state.step);
+        log.info("Resuming {} at epoch {}, batch {}, step {}", outDir.resolve(LATEST), c.state.epoch + 1, c.state.batchInEpoch,
+                c.state.step);
         return run(c);
     }
 
@@ -142,7 +137,7 @@ public final class Trainer {
                 }
             }
         } catch (IOException e) {
-            log.accept("Could not clean temporary files in " + outDir + ": " + e.getMessage());
+            log.warn("Could not clean temporary files in {}: {}", outDir, e.getMessage());
         }
     }
 
@@ -179,100 +174,117 @@ public final class Trainer {
                 .build();
     }
 
+    /** Trains epoch after epoch until the last one, an early stop or the step limit. */
     private Checkpoint run(Checkpoint ck) {
+        CaptionBatcher batcher = new CaptionBatcher(ck.vocabulary, tokenizer, ck.config.maxLength);
+        CheckpointSchedule schedule = new CheckpointSchedule(ck.config, ck.state);
+        EarlyStopping earlyStopping = new EarlyStopping(dev != null, ck.config.earlyStoppingPatience);
+        while (ck.state.epoch < ck.config.epochs && !ck.state.finished) {
+            int epoch = ck.state.epoch + 1;
+            if (!trainEpoch(ck, epoch, batcher, schedule)) {
+                break;                                          // the step limit, saved
+            }
+            endEpoch(ck, epoch, batcher, schedule, earlyStopping);
+        }
+        return ck;
+    }
+
+    /**
+     * Trains the epoch's batches from {@code state.batchInEpoch} on, writing checkpoints when due; false if the run
+     * reached the step limit (then a checkpoint is written and the epoch left unfinished).
+     */
+    private boolean trainEpoch(Checkpoint ck, int epoch, CaptionBatcher batcher, CheckpointSchedule schedule) {
+        TrainState s = ck.state;
+        List<List<EpochSampler.Pair>> batches = epochBatches(ck.config, epoch);
+        ck.network.getConfiguration().setEpochCount(epoch - 1);   // the learning-rate schedule's epoch
+        listener.onEpochStart(epoch, ck.config.epochs, batches.size(), s);
+        long epochStart = System.nanoTime(), tokens = 0;
+        try {
+            while (s.batchInEpoch < batches.size()) {
+                tokens += trainBatch(ck, batches.get(s.batchInEpoch), batcher);
+                s.step++;
+                s.batchInEpoch++;
+                long now = System.nanoTime();
+                listener.onBatch(s, tokens / Math.max((now - epochStart) / 1e9, 1e-9));
+                boolean limit = s.step >= stopAfterSteps;
+                if (limit || (schedule.due(s.step, now) && s.batchInEpoch < batches.size())) {
+                    s.seconds = schedule.seconds(now);
+                    save(ck, LATEST);
+                    schedule.saved(now);
+                    if (limit) {
+                        return false;
+                    }
+                }
+            }
+        } finally {
+            listener.onEpochBatchesEnd(s);
+        }
+        return true;
+    }
+
+    /** The epoch's batches: its pairs, shuffled by the epoch's seed, in batches of similar caption length. */
+    private List<List<EpochSampler.Pair>> epochBatches(TrainConfig c, int epoch) {
+        return EpochSampler.lengthBatches(EpochSampler.epoch(train, c.pairsPerEpoch, c.seed + epoch), c.batchSize, LENGTH_POOL,
+                caption -> tokenizer.tokenize(caption).size(), c.seed + epoch);
+    }
+
+    /**
+     * One optimiser step on the batch of the pairs whose images can be read (none if no image can), its randomness
+     * seeded by the step number; adds its loss, tokens and skipped pairs to the epoch's. Returns its tokens.
+     */
+    private long trainBatch(Checkpoint ck, List<EpochSampler.Pair> pairs, CaptionBatcher batcher) {
         TrainConfig c = ck.config;
         TrainState s = ck.state;
         CaptionNetwork net = ck.network;
-        CaptionBatcher batcher = new CaptionBatcher(ck.vocabulary, tokenizer, c.maxLength);
-        long started = System.nanoTime(), lastSave = started;
-        double secondsBefore = s.seconds;
-        while (s.epoch < c.epochs) {
-            int epoch = s.epoch + 1;
-            List<List<EpochSampler.Pair>> epochBatches = EpochSampler.lengthBatches(
-                    EpochSampler.epoch(train, c.pairsPerEpoch, c.seed + epoch), c.batchSize, LENGTH_POOL,
-                    caption -> tokenizer.tokenize(caption).size(), c.seed + epoch);
-            int batches = epochBatches.size();
-            net.getConfiguration().setEpochCount(epoch - 1);   // the learning-rate schedule's epoch
-            ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("epoch " + epoch + "/" + c.epochs)
-                    .setInitialMax(batches).setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1)
-                    .startsFrom(s.batchInEpoch, java.time.Duration.ZERO).build() : null;
-            long epochStart = System.nanoTime(), tokensSinceStart = 0;
-            try {
-                while (s.batchInEpoch < batches) {
-                    List<EpochSampler.Pair> chunk = epochBatches.get(s.batchInEpoch);
-                    int[] skipped = new int[1];
-                    MultiDataSet mds = batch(chunk, features, batcher, skipped);
-                    s.epochSkippedPairs += skipped[0];
-                    if (mds != null) {
-                        long stepSeed = c.seed * 1_000_003L + s.step;
-                        if (c.scheduledSampling > 0) {
-                            ScheduledSampling.apply(net, mds, c.scheduledSampling, new Random(stepSeed));
-                        }
-                        Nd4j.getRandom().setSeed(stepSeed);                    // dropout
-                        net.fit(mds);
-                        int b = (int) mds.getFeatures(0).size(0);
-                        double tokens = mds.getLabelsMaskArray(0).sumNumber().doubleValue();
-                        double penalty = ((PenaltySource) net.getVertex(CaptionNetwork.DECODER)).penaltyScore();
-                        s.epochLossSum += (net.score() - penalty) * b;
-                        s.epochTokens += (long) tokens;
-                        tokensSinceStart += (long) tokens;
-                    }
-                    s.step++;
-                    s.batchInEpoch++;
-                    if (bar != null) {
-                        double secs = (System.nanoTime() - epochStart) / 1e9;
-                        bar.setExtraMessage(String.format(" step %d  loss %.3f  %.0f tok/s", s.step, s.epochLossSum / Math.max(1, s.epochTokens),
-                                tokensSinceStart / Math.max(secs, 1e-9)));
-                        bar.stepTo(s.batchInEpoch);
-                    }
-                    long now = System.nanoTime();
-                    boolean dueSteps = c.checkpointEverySteps > 0 && s.step % c.checkpointEverySteps == 0;
-                    boolean dueTime = c.checkpointEveryMinutes > 0 && (now - lastSave) / 6e10 >= c.checkpointEveryMinutes;
-                    if (s.step >= stopAfterSteps || ((dueSteps || dueTime) && s.batchInEpoch < batches)) {
-                        s.seconds = secondsBefore + (now - started) / 1e9;
-                        save(ck, LATEST);
-                        lastSave = now;
-                        if (s.step >= stopAfterSteps) {
-                            return ck;
-                        }
-                    }
-                }
-            } finally {
-                if (bar != null) {
-                    bar.close();
-                }
-            }
-            TrainState.EpochResult r = validate(ck, batcher, epoch);
-            s.history.add(r);
-            log.accept(r.toString());
-            boolean improved = dev != null && r.devLoss < s.bestDevLoss;
-            if (improved) {
-                s.bestDevLoss = r.devLoss;
-                s.bestEpoch = epoch;
-                s.epochsWithoutImprovement = 0;
-            } else if (dev != null) {
-                s.epochsWithoutImprovement++;
-            }
-            s.epoch = epoch;
-            s.batchInEpoch = 0;
-            s.epochLossSum = 0;
-            s.epochTokens = 0;
-            s.epochSkippedPairs = 0;
-            boolean stopEarly = c.earlyStoppingPatience > 0 && s.epochsWithoutImprovement >= c.earlyStoppingPatience;
-            s.finished = s.epoch >= c.epochs || stopEarly;
-            s.seconds = secondsBefore + (System.nanoTime() - started) / 1e9;
-            if (improved) {
-                save(ck, BEST);
-            }
-            save(ck, LATEST);
-            lastSave = System.nanoTime();
-            if (stopEarly) {
-                log.accept("Stopping early: no lower dev loss for " + s.epochsWithoutImprovement + " epochs (best: epoch "
-                        + s.bestEpoch + ", " + String.format("%.4f", s.bestDevLoss) + ")");
-                break;
-            }
+        CaptionBatcher.Batch batch = batcher.readBatch(pairs, features);
+        s.epochSkippedPairs += batch.skippedPairs;
+        MultiDataSet mds = batch.data;
+        if (mds == null) {
+            return 0;
         }
-        return ck;
+        long stepSeed = c.seed * 1_000_003L + s.step;
+        if (c.scheduledSampling > 0) {
+            ScheduledSampling.apply(net, mds, c.scheduledSampling, new Random(stepSeed));
+        }
+        Nd4j.getRandom().setSeed(stepSeed);                    // dropout
+        net.fit(mds);
+        int b = (int) mds.getFeatures(0).size(0);
+        long tokens = (long) mds.getLabelsMaskArray(0).sumNumber().doubleValue();
+        double penalty = ((PenaltySource) net.getVertex(CaptionNetwork.DECODER)).penaltyScore();
+        s.epochLossSum += (net.score() - penalty) * b;
+        s.epochTokens += tokens;
+        return tokens;
+    }
+
+    /**
+     * Closes a trained epoch: validates it, records it for early stopping, writes {@value #BEST} when the dev loss is
+     * the lowest so far and {@value #LATEST} always, and marks the run finished after the last epoch or an early stop.
+     */
+    private void endEpoch(Checkpoint ck, int epoch, CaptionBatcher batcher, CheckpointSchedule schedule,
+                          EarlyStopping earlyStopping) {
+        TrainState s = ck.state;
+        TrainState.EpochResult r = validate(ck, batcher, epoch);
+        s.history.add(r);
+        log.info("{}", r);
+        boolean improved = earlyStopping.record(s, epoch, r.devLoss);
+        s.epoch = epoch;
+        s.batchInEpoch = 0;
+        s.epochLossSum = 0;
+        s.epochTokens = 0;
+        s.epochSkippedPairs = 0;
+        boolean stopEarly = earlyStopping.shouldStop(s);
+        s.finished = s.epoch >= ck.config.epochs || stopEarly;
+        s.seconds = schedule.seconds(System.nanoTime());
+        if (improved) {
+            save(ck, BEST);
+        }
+        save(ck, LATEST);
+        schedule.saved(System.nanoTime());
+        if (stopEarly) {
+            log.info("Stopping early: no lower dev loss for {} epochs (best: epoch {}, {})", s.epochsWithoutImprovement,
+                    s.bestEpoch, String.format("%.4f", s.bestDevLoss));
+        }
+        listener.onEpochEnd(r);
     }
 
     private TrainState.EpochResult validate(Checkpoint ck, CaptionBatcher batcher, int epoch) {
@@ -281,7 +293,7 @@ public final class Trainer {
         TrainState.EpochResult r = new TrainState.EpochResult();
         r.epoch = epoch;
         r.step = s.step;
-        r.trainLoss = s.epochLossSum / Math.max(1, s.epochTokens);
+        r.trainLoss = s.epochTrainLoss();
         r.skippedPairs = s.epochSkippedPairs;
         r.learningRate = c.learningRate * Math.pow(c.learningRateDecay, epoch - 1);
         long t0 = System.nanoTime();
@@ -296,7 +308,7 @@ public final class Trainer {
                     .withMaxLength(c.maxLength);
             List<Evaluator.Prediction> p;
             try (AttentionDecoderStep step = AttentionDecoderStep.of(ck.network)) {
-                p = Evaluator.predict(step, images, features, ck.vocabulary, o, 32, progress ? "dev decoding" : null);
+                p = Evaluator.predict(step, images, features, ck.vocabulary, o, 32, "dev decoding", listener);
             }
             Evaluator.Metrics m = Evaluator.score(p, tokenizer);
             r.bleu1 = m.bleu[0];
@@ -316,26 +328,5 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write checkpoint " + outDir.resolve(name), e);
         }
-    }
-
-    /** A training batch of the pairs whose images can be read, or null if none can; counts the others. */
-    static MultiDataSet batch(List<EpochSampler.Pair> pairs, FeatureSource features, CaptionBatcher batcher, int[] skipped) {
-        List<CaptionDataset.Example> examples = new ArrayList<>(pairs.size());
-        for (EpochSampler.Pair p : pairs) {
-            examples.add(p.example);
-        }
-        Map<CaptionDataset.Example, EncodedImage> encoded = features.features(examples);
-        List<EncodedImage> images = new ArrayList<>();
-        List<String> captions = new ArrayList<>();
-        for (EpochSampler.Pair p : pairs) {
-            EncodedImage e = encoded.get(p.example);
-            if (e != null) {
-                images.add(e);
-                captions.add(p.caption);
-            } else if (skipped != null) {
-                skipped[0]++;
-            }
-        }
-        return images.isEmpty() ? null : batcher.batch(images, captions);
     }
 }

@@ -1,16 +1,5 @@
 package io.caption4j.core.data;
 
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.image.FeatureCache;
-import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.image.ImageLoader;
-import io.caption4j.core.text.Tokenizer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
-
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
+
+import io.caption4j.core.ProgressListener;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.FeatureCache;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.image.ImageLoader;
+import io.caption4j.core.text.Tokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -90,7 +91,7 @@ class FeatureSourceTest {
         Map<CaptionDataset.Example, EncodedImage> again = src.features(ex);
         assertEquals(4, enc.images.get(), "cached features are not recomputed");
         assertEquals(e1.spatial().getFloat(0, 0), again.get(ex.get(1)).spatial().getFloat(0, 0), 1e-3);
-        assertEquals(0, src.precompute(List.of(ex.get(0), ex.get(1)), "x", false));
+        assertEquals(0, src.precompute(List.of(ex.get(0), ex.get(1)), "x", ProgressListener.NONE));
     }
 
     @Test

@@ -1,16 +1,16 @@
 package io.caption4j.core.decode;
 
+import java.util.Arrays;
+import java.util.List;
+
 import io.caption4j.core.text.Vocabulary;
-import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.CaptionNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.Arrays;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -40,7 +40,8 @@ class CaptionSearchTest {
     void beamOfOneIsGreedyAndSharpSamplingIsGreedy() {
         for (int i = 0; i < 3; i++) {
             DecodedCaption g = CaptionSearch.decode(step, start(i), DecodeOptions.greedy().withMaxLength(6)).get(0);
-            DecodedCaption b = CaptionSearch.decode(step, start(i), DecodeOptions.beam(1).withLengthPenalty(0).withMaxLength(6)).get(0);
+            DecodedCaption b = CaptionSearch.decode(step, start(i), DecodeOptions.beam(1).withLengthPenalty(0).withMaxLength(6))
+                    .get(0);
             assertArrayEquals(g.tokens, b.tokens);
             assertEquals(g.logProb, b.logProb, 1e-9);
             DecodedCaption cold = CaptionSearch.decode(step, start(i), DecodeOptions.sample(1e-4, 0, 1).withMaxLength(6)).get(0);
@@ -60,9 +61,11 @@ class CaptionSearchTest {
 
     @Test
     void batchedGreedyEqualsOneByOne() {
-        List<DecodedCaption> all = CaptionSearch.decode(step, step.start(feats, pooled, null), DecodeOptions.greedy().withMaxLength(5));
+        List<DecodedCaption> all = CaptionSearch.decode(step, step.start(feats, pooled, null),
+                DecodeOptions.greedy().withMaxLength(5));
         for (int i = 0; i < 3; i++) {
-            assertArrayEquals(CaptionSearch.decode(step, start(i), DecodeOptions.greedy().withMaxLength(5)).get(0).tokens, all.get(i).tokens);
+            assertArrayEquals(CaptionSearch.decode(step, start(i), DecodeOptions.greedy().withMaxLength(5)).get(0).tokens,
+                    all.get(i).tokens);
         }
     }
 
@@ -73,7 +76,8 @@ class CaptionSearchTest {
             double[] best = {Double.NEGATIVE_INFINITY};
             int[][] arg = {null};
             search(start(i), Vocabulary.START_ID, new int[0], 0, maxLen, best, arg);
-            DecodedCaption b = CaptionSearch.decode(step, start(i), DecodeOptions.beam(300).withLengthPenalty(0).withMaxLength(maxLen)).get(0);
+            DecodeOptions exhaustive = DecodeOptions.beam(300).withLengthPenalty(0).withMaxLength(maxLen);
+            DecodedCaption b = CaptionSearch.decode(step, start(i), exhaustive).get(0);
             if (arg[0] != null) {
                 assertEquals(best[0], b.logProb, 1e-9, "image " + i);
                 assertArrayEquals(arg[0], b.tokens);
@@ -87,7 +91,8 @@ class CaptionSearchTest {
     }
 
     /** All sequences that end with <end> within maxLen steps: the best log-probability. */
-    private static void search(AttentionDecoderStep.State s, int prev, int[] toks, double logp, int left, double[] best, int[][] arg) {
+    private static void search(AttentionDecoderStep.State s, int prev, int[] toks, double logp, int left, double[] best,
+                               int[][] arg) {
         if (left == 0) {
             return;
         }

@@ -1,14 +1,16 @@
 package io.caption4j.core.image;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.caption4j.core.internal.Float16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -30,7 +32,8 @@ class FeatureCacheTest {
         EncodedImage again = cache.get("img1.jpg", () -> { computed.incrementAndGet(); return sample(2); });
         assertEquals(1, computed.get(), "the second get reads the cache");
         assertEquals(9, again.gridHeight());
-        double rel = original.spatial().sub(again.spatial()).amaxNumber().doubleValue() / original.spatial().amaxNumber().doubleValue();
+        double rel = original.spatial().sub(again.spatial()).amaxNumber().doubleValue()
+                / original.spatial().amaxNumber().doubleValue();
         assertTrue(rel < 1e-3, "float16 round trip error " + rel);
         assertTrue(original.pooled().sub(again.pooled()).amaxNumber().doubleValue() < 5e-3);
         // another encoder key is another entry
@@ -43,7 +46,7 @@ class FeatureCacheTest {
         FeatureCache cache = new FeatureCache(dir, "enc");
         cache.get("a", () -> sample(3));
         Path file = cache.path("a");
-        Files.write(file, java.util.Arrays.copyOf(Files.readAllBytes(file), 40));   // a truncated entry
+        Files.write(file, Arrays.copyOf(Files.readAllBytes(file), 40));   // a truncated entry
         AtomicInteger computed = new AtomicInteger();
         EncodedImage e = cache.get("a", () -> { computed.incrementAndGet(); return sample(3); });
         assertEquals(1, computed.get());
@@ -57,10 +60,10 @@ class FeatureCacheTest {
     @Test
     void halfPrecisionConversion() {
         for (float v : new float[]{0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, 0.1f, 1234.5f}) {
-            float back = io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(v));
+            float back = Float16.toFloat(Float16.fromFloat(v));
             assertEquals(v, back, Math.abs(v) * 1e-3 + 1e-8, "value " + v);
         }
-        assertEquals(Float.POSITIVE_INFINITY, io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(1e6f)));
-        assertTrue(Float.isNaN(io.caption4j.core.Float16.toFloat(io.caption4j.core.Float16.fromFloat(Float.NaN))));
+        assertEquals(Float.POSITIVE_INFINITY, Float16.toFloat(Float16.fromFloat(1e6f)));
+        assertTrue(Float.isNaN(Float16.toFloat(Float16.fromFloat(Float.NaN))));
     }
 }

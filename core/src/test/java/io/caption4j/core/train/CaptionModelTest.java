@@ -1,5 +1,23 @@
 package io.caption4j.core.train;
 
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.UnaryOperator;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import javax.imageio.ImageIO;
+
 import io.caption4j.core.Caption;
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
@@ -16,22 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
-
 import static org.junit.jupiter.api.Assertions.*;
 
 class CaptionModelTest {
@@ -44,7 +46,8 @@ class CaptionModelTest {
     @BeforeAll
     static void setUp() throws IOException {
         Path csv = ToyData.write(tmp.resolve("data"), 6, 9);
-        vocabulary = Vocabulary.build(List.of(new Tokenizer().tokenize("a red green blue square box on at the left right")), 1, 0);
+        List<String> words = new Tokenizer().tokenize("a red green blue square box on at the left right");
+        vocabulary = Vocabulary.build(List.of(words), 1, 0);
         for (int i = 0; i < 6; i++) {
             photos.add(ImageIO.read(csv.getParent().resolve("img" + i + ".png").toFile()));
         }
@@ -129,9 +132,11 @@ class CaptionModelTest {
 
     @Test
     void builderAndBadFilesSayWhatIsWrong() throws IOException {
-        String m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setVocabulary(vocabulary).build()).getMessage();
+        String m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setVocabulary(vocabulary).build())
+                .getMessage();
         assertTrue(m.contains("encoder"), m);
-        m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder(new ToyData.Encoder()).build()).getMessage();
+        m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder(new ToyData.Encoder()).build())
+                .getMessage();
         assertTrue(m.contains("vocabulary"), m);
         m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder(new ToyData.Encoder())
                 .setVocabulary(vocabulary).build()).getMessage();
@@ -161,7 +166,7 @@ class CaptionModelTest {
         assertTrue(m.contains("corrupt") && m.contains("vocabulary.txt"), m);
         byte[] bytes = Files.readAllBytes(good);
         Path truncated = tmp.resolve("truncated.zip");
-        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
         m = assertThrows(CaptionException.class, () -> CaptionModel.load(truncated)).getMessage();
         assertTrue(m.contains("truncated.zip"), m);
         ImageEncoder other = new ImageEncoder() {
@@ -177,7 +182,7 @@ class CaptionModelTest {
     }
 
     /** Copies a zip with one text entry changed. */
-    static void rewrite(Path from, Path to, String entry, java.util.function.UnaryOperator<String> change) throws IOException {
+    static void rewrite(Path from, Path to, String entry, UnaryOperator<String> change) throws IOException {
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(from));
              OutputStream os = Files.newOutputStream(to); ZipOutputStream out = new ZipOutputStream(os)) {
             for (ZipEntry e; (e = in.getNextEntry()) != null; ) {

@@ -1,11 +1,5 @@
 package io.caption4j.core.train;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.data.CaptionDataset;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -14,6 +8,12 @@ import java.util.Arrays;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.data.CaptionDataset;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -29,7 +29,7 @@ class CheckpointTest {
         TrainConfig c = ToyData.config();
         c.epochs = 1;
         original = new Trainer(c, d, null, ToyData.features(new ToyData.Encoder(), null), tmp.resolve("run"))
-                .progress(false).log(s -> { }).start(Trainer.vocabulary(d, c));
+                .start(Trainer.vocabulary(d, c));
         saved = tmp.resolve("run").resolve(Trainer.LATEST);
     }
 
@@ -42,7 +42,8 @@ class CheckpointTest {
         assertEquals(original.state.history.get(0).trainLoss, back.state.history.get(0).trainLoss, 0);
         assertEquals(original.network.params(), back.network.params());
         assertEquals(original.network.getUpdater().getStateViewArray(), back.network.getUpdater().getStateViewArray());
-        assertEquals(original.network.getConfiguration().getIterationCount(), back.network.getConfiguration().getIterationCount());
+        assertEquals(original.network.getConfiguration().getIterationCount(),
+                back.network.getConfiguration().getIterationCount());
     }
 
     private static String error(Path file) {

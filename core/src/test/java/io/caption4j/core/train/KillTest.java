@@ -1,9 +1,5 @@
 package io.caption4j.core.train;
 
-import io.caption4j.core.data.CaptionDataset;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+
+import io.caption4j.core.data.CaptionDataset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -70,7 +70,7 @@ class KillTest {
 
         CaptionDataset train = ToyData.dataset(data.resolve("captions.csv"));
         Checkpoint whole = new Trainer(config(), train, null, ToyData.features(new ToyData.Encoder(), null), tmp.resolve("whole"))
-                .progress(false).log(s -> { }).start(Trainer.vocabulary(train, config()));
+                .start(Trainer.vocabulary(train, config()));
         assertEquals(whole.state.step, resumed.state.step);
         assertEquals(0.0, whole.network.params().sub(resumed.network.params()).amaxNumber().doubleValue(), 0.0,
                 "a killed and resumed run differs from an uninterrupted one");

@@ -39,7 +39,7 @@ class ModelFilesTest {
         config.encoder = "toy";      // the toy encoder's spec has no layer (ToyEncoderProvider)
         config.layer = null;
         new Trainer(config, d, null, ToyData.features(new ToyData.Encoder(), null), tmp.resolve("run"))
-                .progress(false).log(s -> { }).start(Trainer.vocabulary(d, config));
+                .listener(TrainingListener.NONE).start(Trainer.vocabulary(d, config));
         checkpointFile = tmp.resolve("run").resolve(Trainer.LATEST);
         photo = ImageIO.read(csv.getParent().resolve("img0.png").toFile());
     }

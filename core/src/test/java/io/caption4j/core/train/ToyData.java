@@ -1,5 +1,17 @@
 package io.caption4j.core.train;
 
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
+
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.Datasets;
 import io.caption4j.core.data.FeatureSource;
@@ -9,17 +21,6 @@ import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.image.ImageLoader;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
-
-import javax.imageio.ImageIO;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A toy captioning task made on the fly: 32x32 PNGs with a red, green or blue square in the left or right
@@ -36,7 +37,7 @@ final class ToyData {
     /** Writes n images and a CSV of their captions (two wordings each) into dir; returns the CSV path. */
     static Path write(Path dir, int n, long seed) throws IOException {
         Files.createDirectories(dir);
-        java.util.Random r = new java.util.Random(seed);
+        Random r = new Random(seed);
         StringBuilder csv = new StringBuilder("image,caption\n");
         for (int i = 0; i < n; i++) {
             int color = r.nextInt(3);

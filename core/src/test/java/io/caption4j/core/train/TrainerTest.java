@@ -1,5 +1,11 @@
 package io.caption4j.core.train;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.FeatureSource;
@@ -7,15 +13,13 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.EmbeddingMode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -31,8 +35,7 @@ class TrainerTest {
     }
 
     private static Trainer trainer(TrainConfig c, Path out) throws IOException {
-        return new Trainer(c, train, dev, ToyData.features(new ToyData.Encoder(), tmp.resolve("cache")), out)
-                .progress(false).log(s -> { });
+        return new Trainer(c, train, dev, ToyData.features(new ToyData.Encoder(), tmp.resolve("cache")), out);
     }
 
     @Test
@@ -54,8 +57,8 @@ class TrainerTest {
         assertEquals(s.bestDevLoss, best.state.history.get(s.bestEpoch - 1).devLoss, 0);
         // the colour word of a decoded dev caption is the image's colour
         FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
-        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(best.network), dev.examples(), f, best.vocabulary,
-                DecodeOptions.beam(3), 4, null);
+        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(best.network), dev.examples(), f,
+                best.vocabulary, DecodeOptions.beam(3), 4);
         int right = 0;
         for (Evaluator.Prediction x : p) {
             String ref = x.example.captions.get(0);
@@ -95,6 +98,64 @@ class TrainerTest {
     }
 
     @Test
+    void theListenerHearsEveryEpochBatchAndDevDecoding() throws IOException {
+        TrainConfig c = ToyData.config();
+        List<String> heard = new ArrayList<>();
+        TrainingListener listener = new TrainingListener() {
+            @Override
+            public void onEpochStart(int epoch, int epochs, int batches, TrainState state) {
+                heard.add("epoch " + epoch + "/" + epochs + ", " + batches + " batches from " + state.batchInEpoch);
+            }
+
+            @Override
+            public void onBatch(TrainState state, double tokensPerSecond) {
+                assertTrue(tokensPerSecond > 0 && state.epochTrainLoss() > 0);
+                heard.add("batch " + state.batchInEpoch + ", step " + state.step);
+            }
+
+            @Override
+            public void onEpochBatchesEnd(TrainState state) {
+                heard.add("batches end");
+            }
+
+            @Override
+            public void onTaskStart(String task, long total) {
+                heard.add(task + " " + total);
+            }
+
+            @Override
+            public void onTaskEnd() {
+                heard.add("task end");
+            }
+
+            @Override
+            public void onEpochEnd(TrainState.EpochResult result) {
+                heard.add("epoch " + result.epoch + " end");
+            }
+        };
+        Vocabulary v = Trainer.vocabulary(train, c);
+        Checkpoint ck = trainer(c, tmp.resolve("heard")).listener(listener).start(v);
+        List<String> want = new ArrayList<>();
+        for (int epoch = 1; epoch <= 2; epoch++) {
+            want.add("epoch " + epoch + "/2, 12 batches from 0");     // 96 pairs / 8 per batch
+            for (int b = 1; b <= 12; b++) {
+                want.add("batch " + b + ", step " + ((epoch - 1) * 12 + b));
+            }
+            want.addAll(List.of("batches end", "dev decoding 12", "task end", "epoch " + epoch + " end"));
+        }
+        assertEquals(want, heard);
+        assertTrue(ck.state.finished);
+
+        heard.clear();
+        trainer(c, tmp.resolve("heard-stop")).listener(listener).stopAfterSteps(5).start(v);
+        assertEquals("batch 5, step 5", heard.get(heard.size() - 2));
+        assertEquals("batches end", heard.get(heard.size() - 1), "the epoch's batches end at the step limit too");
+        heard.clear();
+        trainer(c, tmp.resolve("heard-stop")).listener(listener).stopAfterSteps(6).resume();
+        assertEquals(List.of("epoch 1/2, 12 batches from 5", "batch 6, step 6", "batches end"), heard);
+    }
+
+    @Test
     void refusesToOverwriteARunAndValidatesTheConfiguration() throws IOException {
         TrainConfig c = ToyData.config();
         c.epochs = 1;
@@ -109,7 +170,7 @@ class TrainerTest {
         e = assertThrows(CaptionException.class, () -> trainer(bad, tmp.resolve("bad")));
         assertTrue(e.getMessage().contains("dropout"), e.getMessage());
         TrainConfig glove = ToyData.config();
-        glove.embedding = io.caption4j.layers.EmbeddingMode.FINE_TUNE;
+        glove.embedding = EmbeddingMode.FINE_TUNE;
         e = assertThrows(CaptionException.class, () -> trainer(glove, tmp.resolve("glove")));
         assertTrue(e.getMessage().contains("wordVectors"), e.getMessage());
     }
@@ -126,28 +187,28 @@ class TrainerTest {
 
     @Test
     void frozenGloveKeepsTheEmbeddingAndFineTuneChangesIt() throws IOException {
-        for (io.caption4j.layers.EmbeddingMode mode : new io.caption4j.layers.EmbeddingMode[]{
-                io.caption4j.layers.EmbeddingMode.FROZEN, io.caption4j.layers.EmbeddingMode.FINE_TUNE}) {
+        for (EmbeddingMode mode : new EmbeddingMode[]{
+                EmbeddingMode.FROZEN, EmbeddingMode.FINE_TUNE}) {
             TrainConfig c = ToyData.config();
             c.epochs = 1;
             c.embedding = mode;
             c.wordVectors = "toy";
             Vocabulary v = Trainer.vocabulary(train, c);
-            INDArray glove = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, v.size(), c.embeddingSize);
+            INDArray glove = Nd4j.rand(DataType.FLOAT, v.size(), c.embeddingSize);
             Checkpoint ck = trainer(c, tmp.resolve("emb-" + mode)).pretrainedEmbeddings(glove).start(v);
             INDArray after = ck.network.getLayer("embedding").getParam("W");
             double diff = after.sub(glove).amaxNumber().doubleValue();
-            if (mode == io.caption4j.layers.EmbeddingMode.FROZEN) {
+            if (mode == EmbeddingMode.FROZEN) {
                 assertEquals(0.0, diff, 0.0);
             } else {
                 assertTrue(diff > 1e-4, "fine-tuned embedding did not move");
             }
         }
         TrainConfig c = ToyData.config();
-        c.embedding = io.caption4j.layers.EmbeddingMode.FINE_TUNE;
+        c.embedding = EmbeddingMode.FINE_TUNE;
         c.wordVectors = "toy";
         Vocabulary v = Trainer.vocabulary(train, c);
-        INDArray wrong = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, v.size(), 7);
+        INDArray wrong = Nd4j.rand(DataType.FLOAT, v.size(), 7);
         CaptionException e = assertThrows(CaptionException.class,
                 () -> trainer(c, tmp.resolve("wrong")).pretrainedEmbeddings(wrong).start(v));
         assertTrue(e.getMessage().contains("embeddingSize"), e.getMessage());
@@ -162,8 +223,7 @@ class TrainerTest {
         TrainConfig c = ToyData.config();
         c.epochs = 1;
         FeatureSource f = ToyData.features(new ToyData.Encoder(), null);
-        Checkpoint ck = new Trainer(c, d, null, f, tmp.resolve("broken-run")).progress(false).log(s -> { })
-                .start(Trainer.vocabulary(d, c));
+        Checkpoint ck = new Trainer(c, d, null, f, tmp.resolve("broken-run")).start(Trainer.vocabulary(d, c));
         assertTrue(ck.state.finished);
         assertEquals(2, ck.state.history.get(0).skippedPairs);   // img0's two captions
         assertEquals(1, f.failedImages());
@@ -172,9 +232,9 @@ class TrainerTest {
     @Test
     void crossEntropyCountsOnlyUnmaskedSteps() {
         // probs [1, 3, 2]: step 0 gives target 2 p=0.5, step 1 masked
-        INDArray probs = org.nd4j.linalg.factory.Nd4j.create(new float[]{0.2f, 0.1f, 0.3f, 0.1f, 0.5f, 0.8f}, new long[]{1, 3, 2});
-        INDArray target = org.nd4j.linalg.factory.Nd4j.create(new float[]{2, 0}, new long[]{1, 1, 2});
-        INDArray mask = org.nd4j.linalg.factory.Nd4j.create(new float[]{1, 0}, new long[]{1, 2});
+        INDArray probs = Nd4j.create(new float[]{0.2f, 0.1f, 0.3f, 0.1f, 0.5f, 0.8f}, new long[]{1, 3, 2});
+        INDArray target = Nd4j.create(new float[]{2, 0}, new long[]{1, 1, 2});
+        INDArray mask = Nd4j.create(new float[]{1, 0}, new long[]{1, 2});
         double[] r = Evaluator.crossEntropy(probs, target, mask);
         assertEquals(-Math.log(0.5), r[0], 1e-6);
         assertEquals(1, r[1], 0);

@@ -3,7 +3,6 @@ package io.caption4j.zoo.inception;
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.core.image.InceptionPreprocessor;
 import io.caption4j.zoo.NsfwjsPackage;
 import io.caption4j.zoo.tfjs.TfjsModel;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,19 +1,38 @@
-package io.caption4j.core;
+package io.caption4j.core.internal;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
-/** Writes a zip so that a crash at any moment leaves the old file or the new one, never a torn one. */
+/**
+ * The zips caption4j saves (models and checkpoints): read whole into named entries, and written so that a crash at
+ * any moment leaves the old file or the new one, never a torn one.
+ */
 public final class ZipFiles {
     private ZipFiles() {
+    }
+
+    /**
+     * Every entry of a zip stream by name, in order, read to the zip's end (the stream is not closed). A damaged
+     * or foreign stream gives a {@link java.util.zip.ZipException} or {@link java.io.EOFException}.
+     */
+    public static Map<String, byte[]> readEntries(InputStream in) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        ZipInputStream zip = new ZipInputStream(in);
+        for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+            entries.put(e.getName(), zip.readAllBytes());
+        }
+        return entries;
     }
 
     /** Writes the entries (in order) to a temporary file beside {@code file}, syncs it, and renames it over {@code file}. */

@@ -1,4 +1,4 @@
-package io.caption4j.core;
+package io.caption4j.core.internal;
 
 /** IEEE 754 half precision conversion (Java 17 has none built in), for the feature cache and float16 models. */
 public final class Float16 {

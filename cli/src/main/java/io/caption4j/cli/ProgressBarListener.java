@@ -1,0 +1,67 @@
+package io.caption4j.cli;
+
+import java.time.Duration;
+
+import io.caption4j.core.train.TrainState;
+import io.caption4j.core.train.TrainingListener;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Draws the library's progress on the terminal: one bar per training epoch (batches, with step, loss and tokens/s)
+ * and one per image task (encoding a data set, decoding dev or test images). Tasks do not overlap, so one bar at a time.
+ */
+final class ProgressBarListener implements TrainingListener {
+    private ProgressBar bar;
+
+    @Override
+    public void onTaskStart(String task, long total) {
+        open(new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                .setUnit(" img", 1).showSpeed());
+    }
+
+    @Override
+    public void onTaskProgress(long items) {
+        if (bar != null) {
+            bar.stepBy(items);
+        }
+    }
+
+    @Override
+    public void onTaskEnd() {
+        close();
+    }
+
+    @Override
+    public void onEpochStart(int epoch, int epochs, int batches, TrainState state) {
+        open(new ProgressBarBuilder().setTaskName("epoch " + epoch + "/" + epochs).setInitialMax(batches)
+                .setStyle(ProgressBarStyle.ASCII).setUnit(" batches", 1).startsFrom(state.batchInEpoch, Duration.ZERO));
+    }
+
+    @Override
+    public void onBatch(TrainState state, double tokensPerSecond) {
+        if (bar != null) {
+            bar.setExtraMessage(String.format(" step %d  loss %.3f  %.0f tok/s", state.step, state.epochTrainLoss(),
+                    tokensPerSecond));
+            bar.stepTo(state.batchInEpoch);
+        }
+    }
+
+    @Override
+    public void onEpochBatchesEnd(TrainState state) {
+        close();
+    }
+
+    private void open(ProgressBarBuilder builder) {
+        close();
+        bar = builder.build();
+    }
+
+    private void close() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package io.caption4j.core;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipException;
+
+import io.caption4j.core.internal.Float16;
+import io.caption4j.core.internal.Sha256;
+import io.caption4j.core.internal.ZipFiles;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionNetwork;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+
+/**
+ * The model file, format {@value #FORMAT}: one zip with {@code model.json} (format, encoder spec and identity,
+ * pooling, decoding defaults, training configuration, SHA-256 of every other entry), {@code network.json} (the DL4J
+ * configuration), {@code params.bin} (header "C4P1", bits, count, then little-endian float32 or float16 values) and
+ * {@code vocabulary.txt}. {@link #read} checks the format, completeness and checksums before anything is built, so
+ * a wrong, old, truncated or altered file gives an error that says which. {@link CaptionModel} saves and loads
+ * through this class.
+ */
+final class ModelArchive {
+    static final String FORMAT = "caption4j-model/1";
+    static final String MANIFEST = "model.json", NETWORK = "network.json", PARAMS = "params.bin", VOCABULARY = "vocabulary.txt";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PARAMS_MAGIC = 0x43345031; // "C4P1"
+    private static final int PARAMS_HEADER = 12;        // magic, bits, count
+
+    /** What {@code model.json} records besides the format and the checksums. */
+    static final class Settings {
+        final String encoderSpec, encoderId;
+        final int poolWindow, beamSize, maxLength;
+        /** The training configuration JSON, or null. */
+        final String trainingConfig;
+
+        Settings(String encoderSpec, String encoderId, int poolWindow, int beamSize, int maxLength, String trainingConfig) {
+            this.encoderSpec = encoderSpec;
+            this.encoderId = encoderId;
+            this.poolWindow = poolWindow;
+            this.beamSize = beamSize;
+            this.maxLength = maxLength;
+            this.trainingConfig = trainingConfig;
+        }
+    }
+
+    private final String name;
+    private final Settings settings;
+    private final Map<String, byte[]> entries;
+
+    private ModelArchive(String name, Settings settings, Map<String, byte[]> entries) {
+        this.name = name;
+        this.settings = settings;
+        this.entries = entries;
+    }
+
+    /** Writes a model file atomically, its parameters in float16 if {@code half} (half the size). */
+    static void write(Path file, Settings s, CaptionNetwork network, Vocabulary vocabulary, boolean half) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(NETWORK, network.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
+        entries.put(PARAMS, params(network.params(), half));
+        entries.put(VOCABULARY, vocabulary.toText().getBytes(StandardCharsets.UTF_8));
+        ObjectNode m = JSON.createObjectNode();
+        m.put("format", FORMAT);
+        m.putObject("encoder").put("spec", s.encoderSpec).put("id", s.encoderId);
+        m.put("poolWindow", s.poolWindow);
+        m.put("beamSize", s.beamSize);
+        m.put("maxLength", s.maxLength);
+        m.put("parameters", half ? "float16" : "float32");
+        if (s.trainingConfig != null) {
+            m.set("training", JSON.readTree(s.trainingConfig));
+        }
+        ObjectNode sums = m.putObject("sha256");
+        entries.forEach((k, v) -> sums.put(k, Sha256.hex(v)));
+        Map<String, byte[]> all = new LinkedHashMap<>();
+        all.put(MANIFEST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+        all.putAll(entries);
+        ZipFiles.writeAtomically(file, all);
+    }
+
+    /**
+     * Reads a model file from a stream (read to its end, not closed) and checks its format, entries and checksums;
+     * {@code name} appears in error messages.
+     */
+    static ModelArchive read(InputStream in, String name) {
+        Map<String, byte[]> entries;
+        try {
+            entries = ZipFiles.readEntries(in);
+        } catch (ZipException | EOFException e) {
+            throw new CaptionException(name + " is damaged or not a caption4j model (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new CaptionException("Cannot read model " + name + ": " + e.getMessage(), e);
+        }
+        byte[] manifest = entries.get(MANIFEST);
+        if (manifest == null) {
+            String hint = entries.containsKey("config.json")
+                    ? "; it looks like a training checkpoint: use `caption4j export`" : "";
+            throw new CaptionException(name + " is not a caption4j model (no " + MANIFEST + hint + ")");
+        }
+        JsonNode m;
+        try {
+            m = JSON.readTree(manifest);
+        } catch (IOException e) {
+            throw new CaptionException(name + ": " + MANIFEST + " is not valid JSON (" + e.getMessage() + ")", e);
+        }
+        String format = m.path("format").asText("");
+        if (!format.equals(FORMAT)) {
+            throw new CaptionException(name + " has model format '" + format + "'; this caption4j reads " + FORMAT
+                    + (format.startsWith("caption4j-model/") ? " (saved by another caption4j version)" : ""));
+        }
+        for (String entry : List.of(NETWORK, PARAMS, VOCABULARY)) {
+            byte[] b = entries.get(entry);
+            if (b == null) {
+                throw new CaptionException(name + " is incomplete: missing " + entry);
+            }
+            String expected = m.path("sha256").path(entry).asText("");
+            if (!expected.equals(Sha256.hex(b))) {
+                throw new CaptionException(name + " is corrupt: the checksum of " + entry + " does not match");
+            }
+        }
+        JsonNode training = m.get("training");
+        Settings s = new Settings(m.path("encoder").path("spec").asText(null), m.path("encoder").path("id").asText(null),
+                m.path("poolWindow").asInt(1), m.path("beamSize").asInt(3), m.path("maxLength").asInt(40),
+                training == null ? null : training.toString());
+        return new ModelArchive(name, s, entries);
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    /** The decoder network, rebuilt from its configuration and parameters. */
+    CaptionNetwork network() {
+        try {
+            String json = new String(entries.get(NETWORK), StandardCharsets.UTF_8);
+            CaptionNetwork net = new CaptionNetwork(ComputationGraphConfiguration.fromJson(json));
+            net.init(readParams(entries.get(PARAMS), name), false);
+            return net;
+        } catch (CaptionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CaptionException(name + ": cannot rebuild the network (" + e.getMessage() + ")", e);
+        }
+    }
+
+    Vocabulary vocabulary() {
+        return Vocabulary.fromText(new String(entries.get(VOCABULARY), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] params(INDArray params, boolean half) {
+        float[] v = params.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        ByteBuffer b = ByteBuffer.allocate(PARAMS_HEADER + v.length * (half ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(PARAMS_MAGIC).putInt(half ? 16 : 32).putInt(v.length);
+        for (float x : v) {
+            if (half) {
+                b.putShort(Float16.fromFloat(x));
+            } else {
+                b.putFloat(x);
+            }
+        }
+        return b.array();
+    }
+
+    private static INDArray readParams(byte[] bytes, String name) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (bytes.length < PARAMS_HEADER || b.getInt() != PARAMS_MAGIC) {
+            throw new CaptionException(name + ": " + PARAMS + " is not a caption4j parameter file");
+        }
+        int bits = b.getInt(), n = b.getInt();
+        if ((bits != 16 && bits != 32) || n < 0 || bytes.length != PARAMS_HEADER + (long) n * bits / 8) {
+            throw new CaptionException(name + ": " + PARAMS + " has a bad header");
+        }
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = bits == 16 ? Float16.toFloat(b.getShort()) : b.getFloat();
+        }
+        return Nd4j.create(v, new long[]{1, n}, DataType.FLOAT);
+    }
+}

@@ -1,0 +1,58 @@
+package io.caption4j.core.train;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The trainer's early stopping and checkpoint schedule, on their own. */
+class TrainingLoopPartsTest {
+    @Test
+    void earlyStoppingKeepsTheBestEpochAndStopsAfterPatienceEpochsWithoutImprovement() {
+        TrainState s = new TrainState();
+        EarlyStopping stopping = new EarlyStopping(true, 2);
+        assertTrue(stopping.record(s, 1, 3.0));
+        assertTrue(stopping.record(s, 2, 2.5));
+        assertFalse(stopping.record(s, 3, 2.5));            // equal is no improvement
+        assertFalse(stopping.shouldStop(s));
+        assertFalse(stopping.record(s, 4, Double.NaN));     // no readable dev image
+        assertTrue(stopping.shouldStop(s));
+        assertEquals(2, s.bestEpoch);
+        assertEquals(2.5, s.bestDevLoss, 0);
+        assertEquals(2, s.epochsWithoutImprovement);
+
+        TrainState never = new TrainState();
+        EarlyStopping patienceZero = new EarlyStopping(true, 0);
+        for (int epoch = 1; epoch <= 5; epoch++) {
+            patienceZero.record(never, epoch, 1.0);
+        }
+        assertFalse(patienceZero.shouldStop(never));
+        TrainState noDev = new TrainState();
+        EarlyStopping withoutDev = new EarlyStopping(false, 1);
+        assertFalse(withoutDev.record(noDev, 1, Double.NaN));
+        assertFalse(withoutDev.shouldStop(noDev));
+        assertEquals(0, noDev.bestEpoch);
+    }
+
+    @Test
+    void checkpointsAreDueEveryNStepsOrMMinutesAndTimeAddsUpOverSessions() {
+        TrainConfig c = new TrainConfig();
+        c.checkpointEverySteps = 3;
+        c.checkpointEveryMinutes = 2;
+        TrainState s = new TrainState();
+        s.seconds = 100;
+        CheckpointSchedule schedule = new CheckpointSchedule(c, s);
+        long t0 = System.nanoTime(), minute = 60_000_000_000L;
+        assertFalse(schedule.due(1, t0));
+        assertTrue(schedule.due(3, t0));
+        assertTrue(schedule.due(4, t0 + 2 * minute));
+        schedule.saved(t0 + 2 * minute);
+        assertFalse(schedule.due(5, t0 + 3 * minute));
+        assertTrue(schedule.due(5, t0 + 4 * minute));
+        assertEquals(100 + 240, schedule.seconds(t0 + 4 * minute), 1.0);
+
+        c.checkpointEverySteps = 0;
+        c.checkpointEveryMinutes = 0;
+        CheckpointSchedule off = new CheckpointSchedule(c, new TrainState());
+        assertFalse(off.due(3, t0 + 1000 * minute));
+    }
+}
