@@ -1,6 +1,7 @@
 package io.caption4j.core;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -69,7 +70,7 @@ public final class CaptionModel implements AutoCloseable {
     /** The default captioner from {@code caption4j-zoo} (trained on Flickr8k; see its model card). */
     public static CaptionModel pretrained() {
         for (PretrainedModels p : ServiceLoader.load(PretrainedModels.class)) {
-            return p.defaultModel();
+            return load(new ByteArrayInputStream(p.defaultModelBytes()), p.defaultModelName(), null);
         }
         throw new CaptionException("No pretrained model on the classpath: add the io.caption4j:caption4j-zoo dependency");
     }

@@ -16,10 +16,16 @@ import io.caption4j.core.internal.Sha256;
  */
 public final class DefaultModel implements PretrainedModels {
     public static final String RESOURCE = "/io/caption4j/zoo/caption4j-flickr8k.zip";
+    private static final String NAME = "default model " + RESOURCE;
     public static final String SHA256 = "bc5fe4254b60be00b85737c24394011c5b2788401b9b4a113506110d04ad1a47";
 
     /** Loads the default model (the encoder weights come from the nsfwjs package in the cache). */
     public static CaptionModel load() {
+        return CaptionModel.load(new ByteArrayInputStream(bytes()), NAME, null);
+    }
+
+    /** The default model file's bytes, SHA-256 checked. */
+    static byte[] bytes() {
         byte[] bytes;
         try (InputStream in = DefaultModel.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
@@ -29,21 +35,26 @@ public final class DefaultModel implements PretrainedModels {
         } catch (IOException e) {
             throw new CaptionException("Cannot read the default model: " + e.getMessage(), e);
         }
-        return load(bytes, SHA256);
+        return verified(bytes, SHA256);
     }
 
-    /** Loads model bytes after checking their SHA-256. */
-    static CaptionModel load(byte[] bytes, String expectedSha256) {
+    /** The bytes, after checking their SHA-256. */
+    static byte[] verified(byte[] bytes, String expectedSha256) {
         String sum = Sha256.hex(bytes);
         if (!sum.equals(expectedSha256)) {
             throw new CaptionException("The default model's checksum is " + sum + ", expected " + expectedSha256
                     + ": the jar is damaged");
         }
-        return CaptionModel.load(new ByteArrayInputStream(bytes), "default model " + RESOURCE, null);
+        return bytes;
     }
 
     @Override
-    public CaptionModel defaultModel() {
-        return load();
+    public byte[] defaultModelBytes() {
+        return bytes();
+    }
+
+    @Override
+    public String defaultModelName() {
+        return NAME;
     }
 }

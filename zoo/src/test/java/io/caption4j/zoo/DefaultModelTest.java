@@ -72,7 +72,7 @@ class DefaultModelTest {
         }
         bytes[bytes.length / 2] ^= 1;
         byte[] damaged = bytes;
-        String m = assertThrows(CaptionException.class, () -> DefaultModel.load(damaged, DefaultModel.SHA256)).getMessage();
+        String m = assertThrows(CaptionException.class, () -> DefaultModel.verified(damaged, DefaultModel.SHA256)).getMessage();
         assertTrue(m.contains("checksum"), m);
     }
 }
