@@ -21,7 +21,7 @@ import static io.caption4j.layers.ParamKeys.*;
  * Output: context [B, F]. With the gate, {@code fBeta = sigmoid(h W_beta + b_beta)} where h is the first
  * hiddenSize columns of s. The weights alpha of the last pass are kept by the runtime vertex.
  */
-public class AdditiveAttention extends CaptionVertex {
+public class AdditiveAttention extends ManualBackpropVertex {
     private int featureSize;
     private int stateSize;
     private int attentionSize;
@@ -74,9 +74,9 @@ public class AdditiveAttention extends CaptionVertex {
     }
 
     @Override
-    protected CaptionGraphVertex createVertex(ComputationGraph graph, String name, int idx, INDArray paramsView,
-                                              boolean initializeParams, DataType dataType) {
-        return new AttentionVertex(this, graph, name, idx, paramsView, initializeParams, dataType);
+    protected Impl createImpl(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                              boolean initializeParams, DataType dataType) {
+        return new Impl(this, graph, name, idx, paramsView, initializeParams, dataType);
     }
 
     @Override
@@ -116,13 +116,13 @@ public class AdditiveAttention extends CaptionVertex {
     }
 
     /** Runtime vertex: calls {@link AttentionMath}. */
-    public static final class AttentionVertex extends CaptionGraphVertex {
+    public static final class Impl extends ManualBackpropVertex.Impl {
         private final AdditiveAttention conf;
         private AttentionMath.Step last;
         private INDArray lastFeatures, lastKeys, lastMask;
 
-        AttentionVertex(AdditiveAttention conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
-                        boolean init, DataType dataType) {
+        private Impl(AdditiveAttention conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
+                     boolean init, DataType dataType) {
             super(conf, graph, name, idx, paramsView, init, dataType);
             this.conf = conf;
         }

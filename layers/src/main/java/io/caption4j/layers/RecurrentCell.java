@@ -19,7 +19,7 @@ import static io.caption4j.layers.ParamKeys.*;
  * output the new state [B, S]. See {@link LstmCell} (S = 2H, state [h; c]) and {@link GruCell} (S = H).
  * Parameters: W_x [inputSize, G*H], W_h [H, G*H], b [G*H] (and b_h [G*H] for the GRU).
  */
-public abstract class RecurrentCell extends CaptionVertex {
+public abstract class RecurrentCell extends ManualBackpropVertex {
     protected int inputSize;
     protected int hiddenSize;
 
@@ -78,19 +78,19 @@ public abstract class RecurrentCell extends CaptionVertex {
     }
 
     @Override
-    protected CaptionGraphVertex createVertex(ComputationGraph graph, String name, int idx, INDArray paramsView,
-                                              boolean initializeParams, DataType dataType) {
-        return new CellVertex(this, graph, name, idx, paramsView, initializeParams, dataType);
+    protected Impl createImpl(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                              boolean initializeParams, DataType dataType) {
+        return new Impl(this, graph, name, idx, paramsView, initializeParams, dataType);
     }
 
     /** Runtime vertex: calls {@link CellMath}. */
-    public static final class CellVertex extends CaptionGraphVertex {
+    public static final class Impl extends ManualBackpropVertex.Impl {
         private final RecurrentCell conf;
         private CellMath.Step last;
         private INDArray lastX;
 
-        CellVertex(RecurrentCell conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
-                   boolean init, DataType dataType) {
+        private Impl(RecurrentCell conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
+                     boolean init, DataType dataType) {
             super(conf, graph, name, idx, paramsView, init, dataType);
             this.conf = conf;
         }

@@ -75,7 +75,7 @@ class TorchReferenceTest {
         setData(net, fx.get("inputs"));
         net.computeGradientAndScore();
         assertEquals(fx.get("score").asDouble(), net.score(), 1e-9 * Math.abs(fx.get("score").asDouble()), "score");
-        AttentionDecoder.AttentionDecoderVertex dec = (AttentionDecoder.AttentionDecoderVertex) net.getVertex(CaptionNetwork.DECODER);
+        AttentionDecoder.Impl dec = (AttentionDecoder.Impl) net.getVertex(CaptionNetwork.DECODER);
         Fixtures.assertClose(Fixtures.array(fx.get("alphas")), dec.lastAlphas(), RTOL, ATOL, "alphas");
         Gradient g = net.gradient();
         long batch = Fixtures.array(fx.get("inputs").get("pooled")).size(0);
@@ -142,7 +142,7 @@ class TorchReferenceTest {
         INDArray context = g.feedForward(new INDArray[]{f, state}, false).get("att");
         Fixtures.assertClose(Fixtures.array(fx.get("attention").get("context")), context, RTOL, ATOL, "context");
         Fixtures.assertClose(Fixtures.array(fx.get("attention").get("alpha")),
-                ((AdditiveAttention.AttentionVertex) g.getVertex("att")).lastAlpha(), RTOL, ATOL, "alpha");
+                ((AdditiveAttention.Impl) g.getVertex("att")).lastAlpha(), RTOL, ATOL, "alpha");
     }
 
     @ParameterizedTest
