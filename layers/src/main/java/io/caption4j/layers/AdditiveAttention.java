@@ -127,10 +127,6 @@ public class AdditiveAttention extends ManualBackpropVertex {
             this.conf = conf;
         }
 
-        private AttentionMath.Params p(Map<String, INDArray> t) {
-            return AttentionMath.Params.of(t);
-        }
-
         @Override
         protected INDArray forward(INDArray[] in, INDArray[] m, boolean training) {
             String f = "[batch, regions, " + conf.featureSize + "]";
@@ -142,7 +138,7 @@ public class AdditiveAttention extends ManualBackpropVertex {
             lastFeatures = detached("features", in[0]);
             INDArray state = detached("state", in[1]);
             lastMask = detached("mask", mask(m, 0));
-            AttentionMath.Params p = p(paramTable);
+            AttentionMath.Params p = AttentionMath.Params.of(paramTable);
             lastKeys = AttentionMath.projectKeys(p, lastFeatures);                       // [B, L, A]
             INDArray h = state.get(NDArrayIndex.all(), NDArrayIndex.interval(0, conf.hiddenSize)); // [B, H]
             last = AttentionMath.forward(p, lastFeatures, lastKeys, state, h, lastMask);
@@ -154,7 +150,7 @@ public class AdditiveAttention extends ManualBackpropVertex {
             for (INDArray g : gradTable.values()) {
                 g.assign(0);
             }
-            AttentionMath.Params p = p(paramTable), g = p(gradTable);
+            AttentionMath.Params p = AttentionMath.Params.of(paramTable), g = AttentionMath.Params.of(gradTable);
             INDArray dF = Nd4j.create(lastFeatures.dataType(), lastFeatures.shape());  // [B, L, F]
             INDArray dFA = Nd4j.create(lastFeatures.dataType(), lastKeys.shape());     // [B, L, A]
             AttentionMath.Step st = last;

@@ -1,7 +1,16 @@
 package io.caption4j.layers.math;
 
+import java.util.Map;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
+import static io.caption4j.layers.ParamKeys.ATT_B;
+import static io.caption4j.layers.ParamKeys.ATT_B_BETA;
+import static io.caption4j.layers.ParamKeys.ATT_V;
+import static io.caption4j.layers.ParamKeys.ATT_W_BETA;
+import static io.caption4j.layers.ParamKeys.ATT_W_F;
+import static io.caption4j.layers.ParamKeys.ATT_W_S;
 
 /**
  * Additive (Bahdanau) attention, written once and shared by {@code AdditiveAttention} and the decoder.
@@ -30,10 +39,8 @@ public final class AttentionMath {
         }
 
         /** The attention parameters (or their gradients) in a table keyed by {@code ParamKeys}. */
-        public static Params of(java.util.Map<String, INDArray> t) {
-            return new Params(t.get(io.caption4j.layers.ParamKeys.ATT_W_F), t.get(io.caption4j.layers.ParamKeys.ATT_W_S),
-                    t.get(io.caption4j.layers.ParamKeys.ATT_B), t.get(io.caption4j.layers.ParamKeys.ATT_V),
-                    t.get(io.caption4j.layers.ParamKeys.ATT_W_BETA), t.get(io.caption4j.layers.ParamKeys.ATT_B_BETA));
+        public static Params of(Map<String, INDArray> t) {
+            return new Params(t.get(ATT_W_F), t.get(ATT_W_S), t.get(ATT_B), t.get(ATT_V), t.get(ATT_W_BETA), t.get(ATT_B_BETA));
         }
 
         public boolean gated() {

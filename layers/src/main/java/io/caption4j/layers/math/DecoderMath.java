@@ -39,16 +39,11 @@ public final class DecoderMath {
         this.cell = cell;
         this.attState = attState;
         this.p = params;
-        this.att = attentionParams(params);
+        this.att = AttentionMath.Params.of(params);
         this.featDim = params.get(ATT_W_F).size(0);
         INDArray wx = params.get(CELL_W_X);
         this.wxContext = Ops.rows(wx, 0, featDim);
         this.wxEmbedding = Ops.rows(wx, featDim, wx.size(0));
-    }
-
-    /** The attention parameter views of a decoder parameter (or gradient) table. */
-    public static AttentionMath.Params attentionParams(Map<String, INDArray> t) {
-        return AttentionMath.Params.of(t);
     }
 
     /** Recurrent state of a batch of captions. */
@@ -216,7 +211,7 @@ public final class DecoderMath {
         for (INDArray v : g.values()) {
             v.assign(0);
         }
-        AttentionMath.Params gAtt = attentionParams(g);
+        AttentionMath.Params gAtt = AttentionMath.Params.of(g);
         INDArray features = fw.features;
         long bSize = dLogits.size(0), vocab = dLogits.size(1), steps = dLogits.size(2);
         long regions = features.size(1), hidden = p.get(CELL_W_H).size(0);
