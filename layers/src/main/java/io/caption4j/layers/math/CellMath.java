@@ -5,6 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import static io.caption4j.layers.math.Ops.block;
+
 /**
  * One step of an LSTM or GRU cell, written once for the cell layers and the decoder.
  * The input part of the gates, {@code gx = x W_x + b} [B, G*H], is computed by the caller so that the
@@ -36,10 +38,6 @@ public final class CellMath {
         public INDArray dGx;   // [B, G*H] gradient of gx
         public INDArray dHPrev; // [B, H]
         public INDArray dCPrev; // [B, H] (LSTM)
-    }
-
-    private static INDArray block(INDArray x, int k, long hidden) {
-        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(k * hidden, (k + 1) * hidden));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.caption4j.layers.math;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Small ND4J helpers used by the hand-written forward and backward passes. */
@@ -20,8 +21,13 @@ public final class Ops {
      */
     public static INDArray rows(INDArray m, long from, long to) {
         long cols = m.size(1);
-        return m.reshape('c', new long[]{m.length()}).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from * cols, to * cols))
+        return m.reshape('c', new long[]{m.length()}).get(NDArrayIndex.interval(from * cols, to * cols))
                 .reshape('c', new long[]{to - from, cols});
+    }
+
+    /** Column block k of width n, columns [k n, (k + 1) n), as a view: one gate of a [B, G*H] gate matrix. */
+    static INDArray block(INDArray x, int k, long n) {
+        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(k * n, (k + 1) * n));
     }
 
     /**

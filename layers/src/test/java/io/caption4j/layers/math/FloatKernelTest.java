@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The float paths of the fused loops (fast tanh, float buffers) against the double paths, which the gradient
- * checks and the PyTorch references cover, on the same numbers.
+ * The kernels' float paths (fused loops, fast tanh) against their double paths (the same formulas in plain ND4J
+ * ops, which the gradient checks and the PyTorch references cover), on the same numbers.
  */
 class FloatKernelTest {
 
