@@ -169,8 +169,8 @@ public class AdditiveAttention extends ManualBackpropVertex {
             return null;
         }
 
-        /** Attention weights of the last forward pass [B, L]. */
-        public INDArray lastAlpha() {
+        /** Attention weights of the last forward pass [B, L] (for tests). */
+        INDArray lastAlpha() {
             return last == null ? null : last.alpha;
         }
     }

@@ -226,8 +226,8 @@ public class AttentionDecoder extends ManualBackpropVertex {
             return mask(inputMasks, 2);
         }
 
-        /** Attention weights of the last forward pass [B, T, L]. */
-        public INDArray lastAlphas() {
+        /** Attention weights of the last forward pass [B, T, L] (for tests; inference reads them from the step). */
+        INDArray lastAlphas() {
             return last == null ? null : last.alphas;
         }
 

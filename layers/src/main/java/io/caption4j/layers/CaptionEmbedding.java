@@ -66,8 +66,8 @@ public class CaptionEmbedding extends FeedForwardLayer {
         return mode;
     }
 
-    /** The matrix that initialises W, or null (not serialised). */
-    public INDArray getPretrained() {
+    /** The matrix that initialises W, or null (not serialised; for tests). */
+    INDArray getPretrained() {
         return pretrained;
     }
 

@@ -23,14 +23,14 @@ public final class CellMath {
 
     /** What one step keeps for its backward pass. */
     public static final class Step {
-        public INDArray hPrev;  // [B, H]
-        public INDArray cPrev;  // [B, H] (LSTM)
-        public INDArray act;    // [B, G*H] activated gates
-        public INDArray ghN;    // [B, H] (GRU) h W_hn + b_hn
-        public INDArray tanhC;  // [B, H] (LSTM) tanh(c')
+        INDArray hPrev;         // [B, H]
+        INDArray cPrev;         // [B, H] (LSTM)
+        INDArray act;           // [B, G*H] activated gates
+        INDArray ghN;           // [B, H] (GRU) h W_hn + b_hn
+        INDArray tanhC;         // [B, H] (LSTM) tanh(c')
         public INDArray h;      // [B, H]
         public INDArray c;      // [B, H] (LSTM), null for GRU
-        public INDArray hc;     // [B, 2H] (LSTM) holding h and c: the attention state [h; c] without a copy
+        INDArray hc;            // [B, 2H] (LSTM) holding h and c: the attention state [h; c] without a copy
     }
 
     /** Gradients of one step. */
@@ -89,8 +89,8 @@ public final class CellMath {
      * As above; dWH may be null (LSTM: the caller accumulates hPrev^T dGx itself, batched over time) and
      * dGxOut [B, G*H] (LSTM) receives dGx when not null.
      */
-    public static StepGrad backward(CellType type, Step st, INDArray dH, INDArray dC, INDArray wH,
-                                    INDArray dWH, INDArray dBH, INDArray dGxOut) {
+    static StepGrad backward(CellType type, Step st, INDArray dH, INDArray dC, INDArray wH,
+                             INDArray dWH, INDArray dBH, INDArray dGxOut) {
         long hidden = wH.size(0);
         StepGrad g = new StepGrad();
         INDArray a = st.act;

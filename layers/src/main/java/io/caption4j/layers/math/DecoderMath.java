@@ -50,7 +50,7 @@ public final class DecoderMath {
     public static final class State {
         public INDArray h;  // [B, H]
         public INDArray c;  // [B, H] (LSTM), null for GRU
-        public INDArray hc; // [B, 2H] = [h | c] when h and c are views of it, else null
+        INDArray hc;        // [B, 2H] = [h | c] when h and c are views of it, else null
 
         public State(INDArray h, INDArray c) {
             this.h = h;
@@ -127,15 +127,15 @@ public final class DecoderMath {
 
     /** Cache of a teacher-forced pass. */
     public static final class Forward {
-        public INDArray features, pooled, keys, regionMask, tokenMask; // inputs
-        public INDArray embTime;   // [T*B, E] embeddings, time-major
-        public State init;
-        public StepCache[] steps;
-        public INDArray hAll;      // [T*B, H] time-major
-        public INDArray z1;        // [T*B, D]
         public INDArray logits;    // [B, V, T]
         public INDArray alphas;    // [B, T, L]
-        public INDArray coverage;  // [B, L] sum over unmasked steps of alpha
+        INDArray features, pooled, keys, regionMask, tokenMask; // inputs
+        INDArray embTime;          // [T*B, E] embeddings, time-major
+        State init;
+        StepCache[] steps;
+        INDArray hAll;             // [T*B, H] time-major
+        INDArray z1;               // [T*B, D]
+        INDArray coverage;         // [B, L] sum over unmasked steps of alpha
     }
 
     /**

@@ -28,12 +28,12 @@ public final class Scratch {
     }
 
     /** {@link #get} on a possibly null Scratch: null allocates a fresh array. */
-    public static INDArray get(Scratch s, String key, DataType type, long... shape) {
+    static INDArray get(Scratch s, String key, DataType type, long... shape) {
         return s == null ? Nd4j.createUninitializedDetached(type, shape) : s.get(key, type, shape);
     }
 
     /** A zeroed array. */
-    public static INDArray zeros(Scratch s, String key, DataType type, long... shape) {
+    static INDArray zeros(Scratch s, String key, DataType type, long... shape) {
         return get(s, key, type, shape).assign(0);
     }
 }
