@@ -19,7 +19,10 @@ import static io.caption4j.layers.ParamKeys.*;
  * (masked regions get weight 0), {@code context = fBeta * sum_i alpha_i f_i}.
  * <p>Inputs: 0 features [B, L, F] (optional mask [B, L]), 1 state s [B, S] (h, or [h; c]).
  * Output: context [B, F]. With the gate, {@code fBeta = sigmoid(h W_beta + b_beta)} where h is the first
- * hiddenSize columns of s. The weights alpha of the last pass are kept by the runtime vertex.
+ * hiddenSize columns of s.
+ * <p>A standalone, reusable vertex: {@link AttentionDecoder} does not contain it but calls the same
+ * {@link AttentionMath} directly (to batch its products over time). The tests check that maths through this vertex
+ * against PyTorch and numerical gradients.
  */
 public class AdditiveAttention extends ManualBackpropVertex {
     private int featureSize;

@@ -18,6 +18,9 @@ import static io.caption4j.layers.ParamKeys.*;
  * One step of a recurrent cell as a DL4J graph vertex: inputs 0 x [B, inputSize] and 1 state [B, S],
  * output the new state [B, S]. See {@link LstmCell} (S = 2H, state [h; c]) and {@link GruCell} (S = H).
  * Parameters: W_x [inputSize, G*H], W_h [H, G*H], b [G*H] (and b_h [G*H] for the GRU).
+ * <p>Standalone, reusable vertices: {@link AttentionDecoder} does not contain them but calls the same
+ * {@link CellMath} directly (to batch its products over time). The tests check that maths through them against
+ * DL4J's LSTM and numerical gradients.
  */
 public abstract class RecurrentCell extends ManualBackpropVertex {
     protected int inputSize;

@@ -13,7 +13,7 @@ import static io.caption4j.layers.ParamKeys.ATT_W_F;
 import static io.caption4j.layers.ParamKeys.ATT_W_S;
 
 /**
- * Additive (Bahdanau) attention, written once and shared by {@code AdditiveAttention} and the decoder.
+ * Additive (Bahdanau) attention, written once for the decoder ({@link DecoderMath}) and {@code AdditiveAttention}.
  * <pre>
  *   score_i = v^T tanh(W_f f_i + W_s s + b)      alpha = softmax(score) over unmasked regions
  *   context = fBeta * sum_i alpha_i f_i          fBeta = sigmoid(h W_beta + b_beta) (optional gate)

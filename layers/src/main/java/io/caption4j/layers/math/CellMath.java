@@ -8,7 +8,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import static io.caption4j.layers.math.Ops.block;
 
 /**
- * One step of an LSTM or GRU cell, written once for the cell layers and the decoder.
+ * One step of an LSTM or GRU cell, written once for the decoder ({@link DecoderMath}) and the cell vertices.
  * The input part of the gates, {@code gx = x W_x + b} [B, G*H], is computed by the caller so that the
  * decoder can compute the embedding part for all steps in one matrix product.
  * <pre>
