@@ -1,5 +1,7 @@
 package io.caption4j.layers;
 
+import java.util.Map;
+
 import io.caption4j.layers.math.DecoderMath;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
@@ -7,8 +9,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-
-import java.util.Map;
 
 import static io.caption4j.layers.ParamKeys.*;
 

@@ -1,5 +1,7 @@
 package io.caption4j.layers;
 
+import java.util.Map;
+
 import io.caption4j.layers.math.CellMath;
 import io.caption4j.layers.math.Ops;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -9,8 +11,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-
-import java.util.Map;
 
 import static io.caption4j.layers.ParamKeys.*;
 

@@ -1,8 +1,8 @@
 package io.caption4j.layers;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.Arrays;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Input shape checks that fail with a message naming the layer and the expected shape. */
 final class Shapes {

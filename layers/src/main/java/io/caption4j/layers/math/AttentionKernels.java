@@ -250,7 +250,8 @@ final class AttentionKernels {
             check(mask);
         }
         int bSize = (int) f.size(0), regions = (int) f.size(1), feat = (int) f.size(2);
-        long oS = score.offset(), oM = mask == null ? 0 : mask.offset(), oF = f.offset(), oA = alpha.offset(), oC = context.offset();
+        long oS = score.offset(), oM = mask == null ? 0 : mask.offset(), oF = f.offset();
+        long oA = alpha.offset(), oC = context.offset();
         if (f.dataType() == DataType.FLOAT) {
             FloatBuffer sb = f(score), mb = mask == null ? null : f(mask), fb = f(f), ab = f(alpha), cb = f(context);
             rows(bSize).forEach(b -> {

@@ -104,7 +104,7 @@ public final class AttentionMath {
 
     /** As above, writing tanh(...) into tq [B, L, A] when not null (a reused buffer). */
     static Step forward(Params p, INDArray f, INDArray fA, INDArray s, INDArray h, INDArray mask, INDArray tq) {
-        long bSize = f.size(0), regions = f.size(1), attDim = p.wF.size(1);
+        long bSize = f.size(0), regions = f.size(1);
         Step st = new Step();
         st.s = s;
         INDArray sA = Ops.mm(s, p.wS);                                          // [B, A]
@@ -113,7 +113,8 @@ public final class AttentionMath {
         AttentionKernels.scores(fA, sA, p.v, st.tq, score);                  // tq = tanh(fA + sA), score = tq v
         st.alpha = Nd4j.createUninitializedDetached(fA.dataType(), bSize, regions); // [B, L]
         st.contextRaw = Nd4j.createUninitializedDetached(f.dataType(), bSize, f.size(2)); // [B, F]
-        AttentionKernels.softmaxContext(score, contiguous(mask, f), f, st.alpha, st.contextRaw); // masked softmax, sum_i alpha_i f_i
+        // masked softmax, and sum_i alpha_i f_i
+        AttentionKernels.softmaxContext(score, contiguous(mask, f), f, st.alpha, st.contextRaw);
         if (p.gated()) {
             st.h = h;
             st.beta = Ops.sigmoidInPlace(Ops.addRow(Ops.mm(h, p.wBeta), p.bBeta)); // [B, 1]
@@ -141,7 +142,7 @@ public final class AttentionMath {
      */
     static StepGrad backward(Params p, Params g, Step st, INDArray f, INDArray dContext,
                              INDArray dAlphaExtra, INDArray mask, INDArray dF, INDArray dFA, INDArray dSAOut) {
-        long bSize = f.size(0), regions = f.size(1), featDim = f.size(2), attDim = p.wF.size(1);
+        long bSize = f.size(0), regions = f.size(1), attDim = p.wF.size(1);
         StepGrad out = new StepGrad();
         INDArray dRaw = dContext;                                            // [B, F]
         if (p.gated()) {

@@ -1,5 +1,7 @@
 package io.caption4j.layers.math;
 
+import java.util.Map;
+
 import io.caption4j.layers.AttentionState;
 import io.caption4j.layers.CellType;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -7,8 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
-
-import java.util.Map;
 
 import static io.caption4j.layers.ParamKeys.*;
 
@@ -214,7 +214,7 @@ public final class DecoderMath {
         AttentionMath.Params gAtt = AttentionMath.Params.of(g);
         INDArray features = fw.features;
         long bSize = dLogits.size(0), vocab = dLogits.size(1), steps = dLogits.size(2);
-        long regions = features.size(1), hidden = p.get(CELL_W_H).size(0);
+        long hidden = p.get(CELL_W_H).size(0);
         DataType dt = dLogits.dataType();
         long outHidden = p.get(OUT_W_1).size(1);
         INDArray dLog = Scratch.get(scratch, "dLog", dt, steps, bSize, vocab)
@@ -293,7 +293,8 @@ public final class DecoderMath {
         Ops.gemmAcc(fw.embTime, dGxAll, Ops.rows(gWx, featDim, gWx.size(0)), true, false);
         g.get(CELL_B).addi(dGxAll.sum(0).reshape(g.get(CELL_B).shape()));               // [G*H]
         INDArray wxEmb = wxEmbedding;
-        INDArray dEmbTime = Ops.mmT(dGxAll, wxEmb, Scratch.get(scratch, "dEmbTime", dt, steps * bSize, wxEmb.size(0))); // [T*B, E]
+        INDArray dEmbTime = Ops.mmT(dGxAll, wxEmb,
+                Scratch.get(scratch, "dEmbTime", dt, steps * bSize, wxEmb.size(0)));        // [T*B, E]
         AttentionMath.backwardKeys(att, gAtt, features, dFA, dF);
         // initial state
         InputGrads ig = new InputGrads();

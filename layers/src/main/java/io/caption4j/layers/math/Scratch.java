@@ -1,12 +1,12 @@
 package io.caption4j.layers.math;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Named, reusable work arrays for one layer instance. Allocating a fresh 8 MB ND4J array costs 4 to 12 ms on
