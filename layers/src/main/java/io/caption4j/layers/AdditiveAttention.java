@@ -172,8 +172,8 @@ public class AdditiveAttention extends ManualBackpropVertex {
             return null;
         }
 
-        /** Attention weights of the last forward pass [B, L] (for tests). */
-        INDArray lastAlpha() {
+        /** Attention weights alpha of the last forward pass [B, L], next to the context this vertex outputs. */
+        public INDArray lastAlpha() {
             return last == null ? null : last.alpha;
         }
     }
