@@ -1,5 +1,7 @@
 package io.caption4j.layers;
 
+import java.util.Map;
+
 import io.caption4j.layers.math.AttentionMath;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
@@ -9,8 +11,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.Map;
-
 import static io.caption4j.layers.ParamKeys.*;
 
 /**
@@ -19,9 +19,12 @@ import static io.caption4j.layers.ParamKeys.*;
  * (masked regions get weight 0), {@code context = fBeta * sum_i alpha_i f_i}.
  * <p>Inputs: 0 features [B, L, F] (optional mask [B, L]), 1 state s [B, S] (h, or [h; c]).
  * Output: context [B, F]. With the gate, {@code fBeta = sigmoid(h W_beta + b_beta)} where h is the first
- * hiddenSize columns of s. The weights alpha of the last pass are kept by the runtime vertex.
+ * hiddenSize columns of s.
+ * <p>A standalone, reusable vertex: {@link AttentionDecoder} does not contain it but calls the same
+ * {@link AttentionMath} directly (to batch its products over time). The tests check that maths through this vertex
+ * against PyTorch and numerical gradients.
  */
-public class AdditiveAttention extends CaptionVertex {
+public class AdditiveAttention extends ManualBackpropVertex {
     private int featureSize;
     private int stateSize;
     private int attentionSize;
@@ -74,9 +77,9 @@ public class AdditiveAttention extends CaptionVertex {
     }
 
     @Override
-    protected CaptionGraphVertex createVertex(ComputationGraph graph, String name, int idx, INDArray paramsView,
-                                              boolean initializeParams, DataType dataType) {
-        return new AttentionVertex(this, graph, name, idx, paramsView, initializeParams, dataType);
+    protected Impl createImpl(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                              boolean initializeParams, DataType dataType) {
+        return new Impl(this, graph, name, idx, paramsView, initializeParams, dataType);
     }
 
     @Override
@@ -116,19 +119,15 @@ public class AdditiveAttention extends CaptionVertex {
     }
 
     /** Runtime vertex: calls {@link AttentionMath}. */
-    public static final class AttentionVertex extends CaptionGraphVertex {
+    public static final class Impl extends ManualBackpropVertex.Impl {
         private final AdditiveAttention conf;
         private AttentionMath.Step last;
         private INDArray lastFeatures, lastKeys, lastMask;
 
-        AttentionVertex(AdditiveAttention conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
-                        boolean init, DataType dataType) {
+        private Impl(AdditiveAttention conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
+                     boolean init, DataType dataType) {
             super(conf, graph, name, idx, paramsView, init, dataType);
             this.conf = conf;
-        }
-
-        private AttentionMath.Params p(Map<String, INDArray> t) {
-            return AttentionMath.Params.of(t);
         }
 
         @Override
@@ -142,7 +141,7 @@ public class AdditiveAttention extends CaptionVertex {
             lastFeatures = detached("features", in[0]);
             INDArray state = detached("state", in[1]);
             lastMask = detached("mask", mask(m, 0));
-            AttentionMath.Params p = p(paramTable);
+            AttentionMath.Params p = AttentionMath.Params.of(paramTable);
             lastKeys = AttentionMath.projectKeys(p, lastFeatures);                       // [B, L, A]
             INDArray h = state.get(NDArrayIndex.all(), NDArrayIndex.interval(0, conf.hiddenSize)); // [B, H]
             last = AttentionMath.forward(p, lastFeatures, lastKeys, state, h, lastMask);
@@ -154,7 +153,7 @@ public class AdditiveAttention extends CaptionVertex {
             for (INDArray g : gradTable.values()) {
                 g.assign(0);
             }
-            AttentionMath.Params p = p(paramTable), g = p(gradTable);
+            AttentionMath.Params p = AttentionMath.Params.of(paramTable), g = AttentionMath.Params.of(gradTable);
             INDArray dF = Nd4j.create(lastFeatures.dataType(), lastFeatures.shape());  // [B, L, F]
             INDArray dFA = Nd4j.create(lastFeatures.dataType(), lastKeys.shape());     // [B, L, A]
             AttentionMath.Step st = last;
@@ -173,7 +172,7 @@ public class AdditiveAttention extends CaptionVertex {
             return null;
         }
 
-        /** Attention weights of the last forward pass [B, L]. */
+        /** Attention weights alpha of the last forward pass [B, L], next to the context this vertex outputs. */
         public INDArray lastAlpha() {
             return last == null ? null : last.alpha;
         }

@@ -1,5 +1,7 @@
 package io.caption4j.layers;
 
+import java.util.Map;
+
 import io.caption4j.layers.math.DecoderMath;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
@@ -7,8 +9,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-
-import java.util.Map;
 
 import static io.caption4j.layers.ParamKeys.*;
 
@@ -23,7 +23,7 @@ import static io.caption4j.layers.ParamKeys.*;
  * {@code lambda / B * sum_b sum_i (1 - sum_t alpha_bti)^2} (sum over unmasked steps) to the score; see
  * {@link CaptionNetwork}.
  */
-public class AttentionDecoder extends CaptionVertex {
+public class AttentionDecoder extends ManualBackpropVertex {
     private int featureSize;
     private int pooledSize;
     private int embeddingSize;
@@ -116,9 +116,9 @@ public class AttentionDecoder extends CaptionVertex {
     }
 
     @Override
-    protected CaptionGraphVertex createVertex(ComputationGraph graph, String name, int idx, INDArray paramsView,
-                                              boolean initializeParams, DataType dataType) {
-        return new AttentionDecoderVertex(this, graph, name, idx, paramsView, initializeParams, dataType);
+    protected Impl createImpl(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                              boolean initializeParams, DataType dataType) {
+        return new Impl(this, graph, name, idx, paramsView, initializeParams, dataType);
     }
 
     @Override
@@ -188,12 +188,12 @@ public class AttentionDecoder extends CaptionVertex {
     }
 
     /** Runtime vertex: calls {@link DecoderMath}. */
-    public static final class AttentionDecoderVertex extends CaptionGraphVertex implements PenaltySource {
+    public static final class Impl extends ManualBackpropVertex.Impl implements PenaltySource {
         private final AttentionDecoder conf;
         private DecoderMath.Forward last;
 
-        AttentionDecoderVertex(AttentionDecoder conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
-                               boolean init, DataType dataType) {
+        private Impl(AttentionDecoder conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
+                     boolean init, DataType dataType) {
             super(conf, graph, name, idx, paramsView, init, dataType);
             this.conf = conf;
         }
@@ -226,8 +226,8 @@ public class AttentionDecoder extends CaptionVertex {
             return mask(inputMasks, 2);
         }
 
-        /** Attention weights of the last forward pass [B, T, L]. */
-        public INDArray lastAlphas() {
+        /** Attention weights of the last forward pass [B, T, L] (for tests; inference reads them from the step). */
+        INDArray lastAlphas() {
             return last == null ? null : last.alphas;
         }
 

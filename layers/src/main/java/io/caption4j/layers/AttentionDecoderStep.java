@@ -1,18 +1,21 @@
 package io.caption4j.layers;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
 import io.caption4j.layers.math.DecoderMath;
+import io.caption4j.layers.math.Ops;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import io.caption4j.layers.math.Ops;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import java.util.function.UnaryOperator;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The decoder for inference: one word at a time with explicit, batched state (streaming), so that greedy,
@@ -26,7 +29,7 @@ public final class AttentionDecoderStep implements AutoCloseable {
     private final INDArray projW, projB;   // [featDim, F], [1, F]
     private final IActivation projAct;
     private UnaryOperator<INDArray> featureLayer;   // the network's optional layer before the projection
-    private java.util.List<INDArray> owned = java.util.List.of();   // the snapshot made by of(), freed by close()
+    private List<INDArray> owned = List.of();   // the snapshot made by of(), freed by close()
 
     /**
      * @param decoder configuration; decoderParams its parameter table; embedding [V, E];
@@ -42,7 +45,7 @@ public final class AttentionDecoderStep implements AutoCloseable {
     }
 
     /**
-     * A AttentionDecoderStep over a snapshot of the parameters of a network made by {@link CaptionNetwork}. The copy
+     * An AttentionDecoderStep over a snapshot of the parameters of a network made by {@link CaptionNetwork}. The copy
      * (aligned, c-ordered, about 25 MB in the reference configuration) makes batch-1 steps about 25% faster than
      * views into the network's flat parameter vector; make a new AttentionDecoderStep after training further.
      */
@@ -52,17 +55,17 @@ public final class AttentionDecoderStep implements AutoCloseable {
             Map<String, INDArray> decParams = new LinkedHashMap<>();
             net.getVertex(CaptionNetwork.DECODER).paramTable(false).forEach((k, v) -> decParams.put(k, v.dup('c')));
             INDArray emb = net.getLayer(CaptionNetwork.EMBEDDING).getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c');
-            org.deeplearning4j.nn.api.Layer proj = net.getLayer(CaptionNetwork.PROJECTION);
+            Layer proj = net.getLayer(CaptionNetwork.PROJECTION);
             AttentionDecoderStep step = new AttentionDecoderStep(dec, decParams, emb, (FeatureProjection) proj.conf().getLayer(),
                     proj.getParam(DefaultParamInitializer.WEIGHT_KEY).dup('c'),
                     proj.getParam(DefaultParamInitializer.BIAS_KEY).dup('c'));
-            java.util.List<INDArray> snapshot = new java.util.ArrayList<>(decParams.values());
+            List<INDArray> snapshot = new ArrayList<>(decParams.values());
             snapshot.add(emb);
             snapshot.add(step.projW);
             snapshot.add(step.projB);
             step.owned = snapshot;
             if (net.getConfiguration().getVertices().containsKey(CaptionNetwork.FEATURE_LAYER)) {
-                org.deeplearning4j.nn.api.Layer layer = net.getLayer(CaptionNetwork.FEATURE_LAYER);
+                Layer layer = net.getLayer(CaptionNetwork.FEATURE_LAYER);
                 step.featureLayer = x -> {
                     synchronized (layer) {       // a DL4J layer keeps its input while it runs
                         return layer.activate(x, false, LayerWorkspaceMgr.noWorkspaces()).detach();
@@ -85,7 +88,7 @@ public final class AttentionDecoderStep implements AutoCloseable {
                 a.close();
             }
         }
-        owned = java.util.List.of();
+        owned = List.of();
     }
 
     /** The decoding state of a batch: image memory and recurrent state. */

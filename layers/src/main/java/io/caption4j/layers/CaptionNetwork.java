@@ -5,10 +5,12 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -62,7 +64,7 @@ public class CaptionNetwork extends ComputationGraph {
         private DataType dataType = DataType.FLOAT;
         private boolean sparseLabels = true;
         private double gradientClip;
-        private org.deeplearning4j.nn.conf.layers.Layer featureLayer;
+        private Layer featureLayer;
 
         public Builder featureSize(int v) { featureSize = v; return this; }
         public Builder pooledSize(int v) { pooledSize = v; return this; }
@@ -78,7 +80,12 @@ public class CaptionNetwork extends ComputationGraph {
         public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
         /** Dropout probability on the encoder features during training (0 = none). */
         public Builder projectionDropout(double v) { projectionDropout = v; return this; }
-        public Builder embeddings(EmbeddingMode mode, INDArray pretrained) { embeddingMode = mode; pretrainedEmbeddings = pretrained; return this; }
+        /** How the embedding starts and trains; pretrained [vocabularySize, embeddingSize] for FROZEN and FINE_TUNE. */
+        public Builder embeddings(EmbeddingMode mode, INDArray pretrained) {
+            embeddingMode = mode;
+            pretrainedEmbeddings = pretrained;
+            return this;
+        }
         public Builder updater(IUpdater v) { updater = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder dataType(DataType v) { dataType = v; return this; }
@@ -87,7 +94,7 @@ public class CaptionNetwork extends ComputationGraph {
          * vertex {@value #FEATURE_LAYER}; it maps [B, L, featureSize] to [B, L, projectionInput], and
          * {@code projectionInput} becomes the projection's input size.
          */
-        public Builder featureLayer(org.deeplearning4j.nn.conf.layers.Layer layer, int projectionInput) {
+        public Builder featureLayer(Layer layer, int projectionInput) {
             featureLayer = layer;
             featureLayerOut = projectionInput;
             return this;

@@ -2,7 +2,8 @@ package io.caption4j.layers;
 
 /**
  * One GRU step as a graph vertex. Gate order r, z, n in the columns of W_x [in, 3H], W_h [H, 3H], b [3H]
- * and b_h [3H] (PyTorch layout): n = tanh(x W_xn + b_n + r * (h W_hn + b_hn)). State is h [B, H].
+ * and b_h [3H] (PyTorch layout): n = tanh(x W_xn + b_n + r * (h W_hn + b_hn)). State is h [B, H]. A standalone
+ * vertex with the decoder's cell maths: see {@link RecurrentCell}.
  */
 public class GruCell extends RecurrentCell {
     /** For Jackson. */

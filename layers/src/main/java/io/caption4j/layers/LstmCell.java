@@ -2,7 +2,8 @@ package io.caption4j.layers;
 
 /**
  * One LSTM step as a graph vertex. Gate order i, f, g, o in the columns of W_x [in, 4H], W_h [H, 4H] and
- * b [4H]; the forget-gate bias starts at 1. State is [h; c] of shape [B, 2H].
+ * b [4H]; the forget-gate bias starts at 1. State is [h; c] of shape [B, 2H]. A standalone vertex with the
+ * decoder's cell maths: see {@link RecurrentCell}.
  */
 public class LstmCell extends RecurrentCell {
     /** For Jackson. */

@@ -1,16 +1,12 @@
 package io.caption4j.layers;
 
-/** Parameter keys of every caption4j layer, in one place so that configs, maths and tests agree. */
+/**
+ * Parameter keys of caption4j's vertices, in one place so that configurations, maths and tests agree.
+ * FeatureProjection and CaptionEmbedding are DL4J layers and use DL4J's keys (DefaultParamInitializer: W, b).
+ */
 public final class ParamKeys {
     private ParamKeys() {
     }
-
-    // FeatureProjection and dense layers (DL4J's DefaultParamInitializer keys)
-    public static final String WEIGHT = "W";
-    public static final String BIAS = "b";
-
-    // CaptionEmbedding
-    public static final String EMBEDDING = "W";
 
     // AdditiveAttention: score_i = v^T tanh(W_f f_i + W_s s + b_att)
     public static final String ATT_W_F = "attWf";

@@ -1,5 +1,7 @@
 package io.caption4j.layers;
 
+import java.util.Map;
+
 import io.caption4j.layers.math.CellMath;
 import io.caption4j.layers.math.Ops;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -10,16 +12,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.Map;
-
 import static io.caption4j.layers.ParamKeys.*;
 
 /**
  * One step of a recurrent cell as a DL4J graph vertex: inputs 0 x [B, inputSize] and 1 state [B, S],
  * output the new state [B, S]. See {@link LstmCell} (S = 2H, state [h; c]) and {@link GruCell} (S = H).
  * Parameters: W_x [inputSize, G*H], W_h [H, G*H], b [G*H] (and b_h [G*H] for the GRU).
+ * <p>Standalone, reusable vertices: {@link AttentionDecoder} does not contain them but calls the same
+ * {@link CellMath} directly (to batch its products over time). The tests check that maths through them against
+ * DL4J's LSTM and numerical gradients.
  */
-public abstract class RecurrentCell extends CaptionVertex {
+public abstract class RecurrentCell extends ManualBackpropVertex {
     protected int inputSize;
     protected int hiddenSize;
 
@@ -78,19 +81,19 @@ public abstract class RecurrentCell extends CaptionVertex {
     }
 
     @Override
-    protected CaptionGraphVertex createVertex(ComputationGraph graph, String name, int idx, INDArray paramsView,
-                                              boolean initializeParams, DataType dataType) {
-        return new CellVertex(this, graph, name, idx, paramsView, initializeParams, dataType);
+    protected Impl createImpl(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                              boolean initializeParams, DataType dataType) {
+        return new Impl(this, graph, name, idx, paramsView, initializeParams, dataType);
     }
 
     /** Runtime vertex: calls {@link CellMath}. */
-    public static final class CellVertex extends CaptionGraphVertex {
+    public static final class Impl extends ManualBackpropVertex.Impl {
         private final RecurrentCell conf;
         private CellMath.Step last;
         private INDArray lastX;
 
-        CellVertex(RecurrentCell conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
-                   boolean init, DataType dataType) {
+        private Impl(RecurrentCell conf, ComputationGraph graph, String name, int idx, INDArray paramsView,
+                     boolean init, DataType dataType) {
             super(conf, graph, name, idx, paramsView, init, dataType);
             this.conf = conf;
         }

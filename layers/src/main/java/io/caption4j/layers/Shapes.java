@@ -1,22 +1,22 @@
 package io.caption4j.layers;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.util.Arrays;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 /** Input shape checks that fail with a message naming the layer and the expected shape. */
-public final class Shapes {
+final class Shapes {
     private Shapes() {
     }
 
-    public static void check(boolean ok, String layer, String what, String expected, INDArray got) {
+    static void check(boolean ok, String layer, String what, String expected, INDArray got) {
         if (!ok) {
             throw new IllegalArgumentException("Layer '" + layer + "': " + what + " must have shape " + expected
                     + ", got " + (got == null ? "null" : Arrays.toString(got.shape())));
         }
     }
 
-    public static void rank(INDArray x, int rank, String layer, String what, String expected) {
+    static void rank(INDArray x, int rank, String layer, String what, String expected) {
         check(x != null && x.rank() == rank, layer, what, expected, x);
     }
 

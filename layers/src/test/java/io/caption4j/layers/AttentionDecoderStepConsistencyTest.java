@@ -27,7 +27,7 @@ class AttentionDecoderStepConsistencyTest {
         regionMask.putScalar(1, l - 1, 0);
         net.setLayerMaskArrays(new INDArray[]{regionMask, null, null}, null);
         INDArray logits = net.feedForward(new INDArray[]{feats, pooled, tokens}, false).get(CaptionNetwork.DECODER); // [B, V, T]
-        INDArray alphas = ((AttentionDecoder.AttentionDecoderVertex) net.getVertex(CaptionNetwork.DECODER)).lastAlphas();
+        INDArray alphas = ((AttentionDecoder.Impl) net.getVertex(CaptionNetwork.DECODER)).lastAlphas();
 
         AttentionDecoderStep step = AttentionDecoderStep.of(net);
         AttentionDecoderStep.State s = step.start(feats, pooled, regionMask);

@@ -1,12 +1,12 @@
 package io.caption4j.layers;
 
-import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.io.File;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

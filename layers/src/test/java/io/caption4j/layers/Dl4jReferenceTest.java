@@ -1,5 +1,7 @@
 package io.caption4j.layers;
 
+import java.util.List;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -18,8 +20,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
-import java.util.List;
-
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
@@ -33,7 +33,8 @@ class Dl4jReferenceTest {
         ComputationGraph ours = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.DOUBLE)
                 .updater(new NoOp()).graphBuilder().addInputs("f")
                 .addLayer("proj", FeatureProjection.builder().nIn(in).nOut(out).build(), "f")
-                .addLayer("loss", new RnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY).build(), "proj")
+                .addLayer("loss", new RnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
+                        .build(), "proj")
                 .setOutputs("loss").build());
         ours.init();
         MultiLayerNetwork dense = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.DOUBLE)
@@ -70,7 +71,8 @@ class Dl4jReferenceTest {
         int b = 2, in = 4, h = 3, t = 6;
         MultiLayerNetwork lstm = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE)
                 .list()
-                .layer(new LSTM.Builder().nIn(in).nOut(h).activation(Activation.TANH).gateActivationFunction(Activation.SIGMOID).build())
+                .layer(new LSTM.Builder().nIn(in).nOut(h).activation(Activation.TANH)
+                        .gateActivationFunction(Activation.SIGMOID).build())
                 .layer(new RnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY).build())
                 .build());
         lstm.init();

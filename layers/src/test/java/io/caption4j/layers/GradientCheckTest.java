@@ -1,5 +1,10 @@
 package io.caption4j.layers;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
+
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -18,11 +23,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
-
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,7 +130,8 @@ class GradientCheckTest {
                     .setOutputs("out").build();
             ComputationGraph g = new ComputationGraph(conf);
             g.init();
-            INDArray[] in = {Nd4j.rand(DataType.DOUBLE, mb, 4).subi(0.5), Nd4j.rand(DataType.DOUBLE, mb, cell.stateSize()).subi(0.5)};
+            INDArray[] in = {Nd4j.rand(DataType.DOUBLE, mb, 4).subi(0.5),
+                    Nd4j.rand(DataType.DOUBLE, mb, cell.stateSize()).subi(0.5)};
             assertTrue(check(g, in, new INDArray[]{Nd4j.rand(DataType.DOUBLE, mb, cell.stateSize())}, null, null),
                     type + " minibatch " + mb);
         }

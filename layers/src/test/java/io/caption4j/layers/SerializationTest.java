@@ -1,5 +1,10 @@
 package io.caption4j.layers;
 
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -8,12 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
-
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -73,7 +75,7 @@ class SerializationTest {
         INDArray[] in = {Nd4j.rand(DataType.FLOAT, 2, 5, 10), Nd4j.rand(DataType.FLOAT, 2, 4),
                 Nd4j.createFromArray(new float[][]{{1, 2, 3}, {4, 5, 6}})};
         INDArray labels = Nd4j.createFromArray(new float[][]{{2, 3, 4}, {5, 6, 7}}).reshape(2, 1, 3);
-        net.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[]{labels})); // non-trivial updater state
+        net.fit(new MultiDataSet(in, new INDArray[]{labels})); // non-trivial updater state
         File file = dir.resolve("net.zip").toFile();
         net.save(file);
         CaptionNetwork loaded = CaptionNetwork.load(file);
@@ -84,8 +86,8 @@ class SerializationTest {
         assertEquals(a.step(a.start(in[0], in[1], null), new int[]{1, 2}).logits,
                 b.step(b.start(in[0], in[1], null), new int[]{1, 2}).logits);
         // training continues identically
-        net.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[]{labels}));
-        loaded.fit(new org.nd4j.linalg.dataset.MultiDataSet(in, new INDArray[]{labels}));
+        net.fit(new MultiDataSet(in, new INDArray[]{labels}));
+        loaded.fit(new MultiDataSet(in, new INDArray[]{labels}));
         assertEquals(net.params(), loaded.params());
     }
 
@@ -95,7 +97,8 @@ class SerializationTest {
         Files.writeString(bad.toPath(), "not a model");
         Exception e = assertThrows(Exception.class, () -> CaptionNetwork.load(bad));
         assertTrue(e.getMessage().contains("bad.zip"), e.getMessage());
-        Exception missing = assertThrows(java.io.FileNotFoundException.class, () -> CaptionNetwork.load(dir.resolve("none.zip").toFile()));
+        Exception missing = assertThrows(FileNotFoundException.class,
+                () -> CaptionNetwork.load(dir.resolve("none.zip").toFile()));
         assertTrue(missing.getMessage().contains("none.zip"));
     }
 }

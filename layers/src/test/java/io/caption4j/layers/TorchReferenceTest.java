@@ -1,5 +1,8 @@
 package io.caption4j.layers;
 
+import java.util.Iterator;
+import java.util.Map;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -12,9 +15,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.shade.jackson.databind.JsonNode;
-
-import java.util.Iterator;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -75,7 +75,7 @@ class TorchReferenceTest {
         setData(net, fx.get("inputs"));
         net.computeGradientAndScore();
         assertEquals(fx.get("score").asDouble(), net.score(), 1e-9 * Math.abs(fx.get("score").asDouble()), "score");
-        AttentionDecoder.AttentionDecoderVertex dec = (AttentionDecoder.AttentionDecoderVertex) net.getVertex(CaptionNetwork.DECODER);
+        AttentionDecoder.Impl dec = (AttentionDecoder.Impl) net.getVertex(CaptionNetwork.DECODER);
         Fixtures.assertClose(Fixtures.array(fx.get("alphas")), dec.lastAlphas(), RTOL, ATOL, "alphas");
         Gradient g = net.gradient();
         long batch = Fixtures.array(fx.get("inputs").get("pooled")).size(0);
@@ -142,7 +142,7 @@ class TorchReferenceTest {
         INDArray context = g.feedForward(new INDArray[]{f, state}, false).get("att");
         Fixtures.assertClose(Fixtures.array(fx.get("attention").get("context")), context, RTOL, ATOL, "context");
         Fixtures.assertClose(Fixtures.array(fx.get("attention").get("alpha")),
-                ((AdditiveAttention.AttentionVertex) g.getVertex("att")).lastAlpha(), RTOL, ATOL, "alpha");
+                ((AdditiveAttention.Impl) g.getVertex("att")).lastAlpha(), RTOL, ATOL, "alpha");
     }
 
     @ParameterizedTest
@@ -158,8 +158,9 @@ class TorchReferenceTest {
         for (int t = 0; t < 2; t++) {
             int[] ids = tokens.get(NDArrayIndex.all(), NDArrayIndex.point(t)).toIntVector();
             AttentionDecoderStep.Output o = step.step(s, ids);
-            Fixtures.assertClose(Fixtures.array(fx.get("steps").get(t).get("logits")), o.logits, RTOL, ATOL, "step " + t + " logits");
-            Fixtures.assertClose(Fixtures.array(fx.get("steps").get(t).get("alpha")), o.alpha, RTOL, ATOL, "step " + t + " alpha");
+            JsonNode expected = fx.get("steps").get(t);
+            Fixtures.assertClose(Fixtures.array(expected.get("logits")), o.logits, RTOL, ATOL, "step " + t + " logits");
+            Fixtures.assertClose(Fixtures.array(expected.get("alpha")), o.alpha, RTOL, ATOL, "step " + t + " alpha");
             s = o.state;
         }
     }

@@ -1,22 +1,28 @@
 package io.caption4j.layers.math;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
-import org.nd4j.linalg.factory.Nd4j;
-
-import java.nio.DoubleBuffer;
-import java.util.Arrays;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
 /**
- * Fused loops for the elementwise part of additive attention, the hot spot of training and decoding.
- * ND4J runs {@code keys + W_s s}, {@code tanh}, {@code . v} and their gradients as separate passes over
- * [B, L, A] (and its tanh costs about 6 ns an element here); these loops make one pass each, on the
- * arrays' own memory, batch rows split over the cores. Float uses a rational tanh accurate to a few ulp
- * (Eigen's); double uses {@link Math#tanh} (the gradient checks run in double).
- * All arrays must be c-ordered and contiguous.
+ * The elementwise part of additive attention, the hot spot of training and decoding, written once per path:
+ * <ul>
+ * <li>float (training and inference): fused loops. ND4J runs {@code keys + W_s s}, {@code tanh}, {@code . v}
+ * and their gradients as separate passes over [B, L, A] (and its tanh costs about 6 ns an element here); these
+ * loops make one pass each, on the arrays' own memory, batch rows split over the cores, with a rational tanh
+ * accurate to a few ulp (Eigen's).</li>
+ * <li>every other type (double: the gradient checks and the PyTorch references): the same formula in plain
+ * ND4J ops, short enough to read as the specification of the loop.</li>
+ * </ul>
+ * {@code FloatKernelTest} checks the loops against the ND4J ops. All arrays must be c-ordered and contiguous.
  */
 final class AttentionKernels {
     private AttentionKernels() {
@@ -87,10 +93,6 @@ final class AttentionKernels {
         return a.data().asNioFloat();
     }
 
-    private static DoubleBuffer d(INDArray a) {
-        return a.data().asNioDouble();
-    }
-
     private static IntStream rows(int n) {
         IntStream s = IntStream.range(0, n);
         return n > 1 ? s.parallel() : s;
@@ -123,19 +125,9 @@ final class AttentionKernels {
                 sc.put((int) (oSc + (long) b * regions), scores);
             });
         } else {
-            DoubleBuffer k = d(keys), s = d(sA), vv = d(v), t = d(tq), sc = d(score);
-            rows(bSize).forEach(b -> {
-                for (int i = 0; i < regions; i++) {
-                    int base = (b * regions + i) * att;
-                    double acc = 0;
-                    for (int a = 0; a < att; a++) {
-                        double y = Math.tanh(k.get((int) (oK + base + a)) + s.get((int) (oS + (long) b * att + a)));
-                        t.put((int) (oT + base + a), y);
-                        acc += y * vv.get((int) (oV + a));
-                    }
-                    sc.put((int) (oSc + (long) b * regions + i), acc);
-                }
-            });
+            Broadcast.add(keys, sA, tq, 0, 2);                                      // keys + W_s s, [B, L, A]
+            Transforms.tanh(tq, false);                                             // tq
+            score.assign(tq.reshape('c', (long) bSize * regions, att).mmul(v).reshape('c', bSize, regions)); // [B, L]
         }
     }
 
@@ -188,36 +180,13 @@ final class AttentionKernels {
             }
             dvb.put((int) oDv, dvOld);
         } else {
-            DoubleBuffer t = d(tq), ds = d(dScore), vv = d(v), dk = d(dKeys), dsa = d(dSA), dvb = d(dv);
-            double[] dvTotal = rows(bSize).mapToObj(b -> {
-                double[] dvPart = new double[att];
-                double[] sRow = new double[att];
-                for (int i = 0; i < regions; i++) {
-                    double g = ds.get((int) (oD + (long) b * regions + i));
-                    int base = (b * regions + i) * att;
-                    for (int a = 0; a < att; a++) {
-                        double y = t.get((int) (oT + base + a));
-                        double dPre = g * vv.get((int) (oV + a)) * (1 - y * y);
-                        int at = (int) (oK + base + a);
-                        dk.put(at, dk.get(at) + dPre);
-                        sRow[a] += dPre;
-                        dvPart[a] += g * y;
-                    }
-                }
-                for (int a = 0; a < att; a++) {
-                    dsa.put((int) (oS + (long) b * att + a), sRow[a]);
-                }
-                return dvPart;
-            }).reduce(new double[att], (x, y) -> {
-                double[] r = new double[att];
-                for (int a = 0; a < att; a++) {
-                    r[a] = x[a] + y[a];
-                }
-                return r;
-            });
-            for (int a = 0; a < att; a++) {
-                dvb.put((int) (oDv + a), dvb.get((int) (oDv + a)) + dvTotal[a]);
-            }
+            INDArray dPre = tq.mul(tq).rsubi(1.0);                                  // 1 - tq^2, [B, L, A]
+            Broadcast.mul(dPre, v.reshape(att), dPre, 2);                           // * v
+            Broadcast.mul(dPre, dScore, dPre, 0, 1);                                // * dScore
+            dKeys.addi(dPre);
+            dSA.assign(dPre.sum(1));                                                // [B, A]
+            INDArray tq2 = tq.reshape('c', (long) bSize * regions, att);           // [B*L, A]
+            dv.addi(tq2.transpose().mmul(dScore.reshape('c', (long) bSize * regions, 1))); // [A, 1]
         }
     }
 
@@ -246,17 +215,7 @@ final class AttentionKernels {
                 }
             });
         } else {
-            DoubleBuffer df = d(dF), al = d(alpha), dr = d(dRaw);
-            rows(bSize).forEach(b -> {
-                for (int i = 0; i < regions; i++) {
-                    double w = al.get((int) (oA + (long) b * regions + i));
-                    int base = (b * regions + i) * feat;
-                    for (int c = 0; c < feat; c++) {
-                        int at = (int) (oF + base + c);
-                        df.put(at, df.get(at) + w * dr.get((int) (oR + (long) b * feat + c)));
-                    }
-                }
-            });
+            dF.addi(Nd4j.matmul(alpha.reshape('c', bSize, regions, 1), dRaw.reshape('c', bSize, 1, feat))); // [B, L, F]
         }
     }
 
@@ -277,16 +236,7 @@ final class AttentionKernels {
                 ob.put((int) (oO + (long) b * regions), res);
             });
         } else {
-            DoubleBuffer fb = d(f), xb = d(x), ob = d(out);
-            rows(bSize).forEach(b -> {
-                for (int i = 0; i < regions; i++) {
-                    double acc = 0;
-                    for (int c = 0; c < feat; c++) {
-                        acc += fb.get((int) (oF + (long) (b * regions + i) * feat + c)) * xb.get((int) (oX + (long) b * feat + c));
-                    }
-                    ob.put((int) (oO + (long) b * regions + i), acc);
-                }
-            });
+            out.assign(Nd4j.matmul(f, x.reshape('c', bSize, feat, 1)).reshape('c', bSize, regions)); // [B, L]
         }
     }
 
@@ -300,7 +250,8 @@ final class AttentionKernels {
             check(mask);
         }
         int bSize = (int) f.size(0), regions = (int) f.size(1), feat = (int) f.size(2);
-        long oS = score.offset(), oM = mask == null ? 0 : mask.offset(), oF = f.offset(), oA = alpha.offset(), oC = context.offset();
+        long oS = score.offset(), oM = mask == null ? 0 : mask.offset(), oF = f.offset();
+        long oA = alpha.offset(), oC = context.offset();
         if (f.dataType() == DataType.FLOAT) {
             FloatBuffer sb = f(score), mb = mask == null ? null : f(mask), fb = f(f), ab = f(alpha), cb = f(context);
             rows(bSize).forEach(b -> {
@@ -337,34 +288,15 @@ final class AttentionKernels {
                 cb.put((int) (oC + (long) b * feat), acc);
             });
         } else {
-            DoubleBuffer sb = d(score), mb = mask == null ? null : d(mask), fb = d(f), ab = d(alpha), cb = d(context);
-            rows(bSize).forEach(b -> {
-                double[] a = new double[regions];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int i = 0; i < regions; i++) {
-                    boolean keep = mb == null || mb.get((int) (oM + (long) b * regions + i)) != 0;
-                    a[i] = keep ? sb.get((int) (oS + (long) b * regions + i)) : Double.NaN;
-                    if (keep && a[i] > max) {
-                        max = a[i];
-                    }
-                }
-                double sum = 0;
-                for (int i = 0; i < regions; i++) {
-                    a[i] = Double.isNaN(a[i]) ? 0 : Math.exp(a[i] - max);
-                    sum += a[i];
-                }
-                for (int i = 0; i < regions; i++) {
-                    a[i] = sum > 0 ? a[i] / sum : 0;
-                    ab.put((int) (oA + (long) b * regions + i), a[i]);
-                }
-                for (int c = 0; c < feat; c++) {
-                    double acc = 0;
-                    for (int i = 0; i < regions; i++) {
-                        acc += a[i] * fb.get((int) (oF + (long) (b * regions + i) * feat + c));
-                    }
-                    cb.put((int) (oC + (long) b * feat + c), acc);
-                }
-            });
+            INDArray e = mask == null ? score.dup()                                 // [B, L]
+                    : score.putWhereWithMask(mask.eq(0.0), Double.NEGATIVE_INFINITY);  // masked regions: -inf
+            INDArray max = e.max(true, 1);                                          // [B, 1], -inf: no region
+            BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite());
+            Transforms.exp(e.subiColumnVector(max), false);                          // 0 where masked
+            // a row with a region sums to >= 1 (its maximum gives exp(0)); a row without sums to 0 and keeps 0
+            INDArray sum = Transforms.max(e.sum(true, 1), 1.0, false);              // [B, 1]
+            alpha.assign(e.diviColumnVector(sum));                                  // [B, L]
+            context.assign(Nd4j.matmul(alpha.reshape('c', bSize, 1, regions), f).reshape('c', bSize, feat)); // [B, F]
         }
     }
 }

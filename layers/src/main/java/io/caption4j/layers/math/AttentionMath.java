@@ -1,10 +1,19 @@
 package io.caption4j.layers.math;
 
+import java.util.Map;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import static io.caption4j.layers.ParamKeys.ATT_B;
+import static io.caption4j.layers.ParamKeys.ATT_B_BETA;
+import static io.caption4j.layers.ParamKeys.ATT_V;
+import static io.caption4j.layers.ParamKeys.ATT_W_BETA;
+import static io.caption4j.layers.ParamKeys.ATT_W_F;
+import static io.caption4j.layers.ParamKeys.ATT_W_S;
+
 /**
- * Additive (Bahdanau) attention, written once and shared by {@code AdditiveAttention} and the decoder.
+ * Additive (Bahdanau) attention, written once for the decoder ({@link DecoderMath}) and {@code AdditiveAttention}.
  * <pre>
  *   score_i = v^T tanh(W_f f_i + W_s s + b)      alpha = softmax(score) over unmasked regions
  *   context = fBeta * sum_i alpha_i f_i          fBeta = sigmoid(h W_beta + b_beta) (optional gate)
@@ -13,12 +22,12 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class AttentionMath {
     /** Parameter views. wBeta and bBeta are null without the gate. */
     public static final class Params {
-        public final INDArray wF;    // [F, A]
-        public final INDArray wS;    // [S, A]
-        public final INDArray b;     // [A]
-        public final INDArray v;     // [A, 1]
-        public final INDArray wBeta; // [H, 1] or null
-        public final INDArray bBeta; // [1] or null
+        final INDArray wF;    // [F, A]
+        final INDArray wS;    // [S, A]
+        final INDArray b;     // [A]
+        final INDArray v;     // [A, 1]
+        final INDArray wBeta; // [H, 1] or null
+        final INDArray bBeta; // [1] or null
 
         public Params(INDArray wF, INDArray wS, INDArray b, INDArray v, INDArray wBeta, INDArray bBeta) {
             this.wF = wF;
@@ -30,25 +39,23 @@ public final class AttentionMath {
         }
 
         /** The attention parameters (or their gradients) in a table keyed by {@code ParamKeys}. */
-        public static Params of(java.util.Map<String, INDArray> t) {
-            return new Params(t.get(io.caption4j.layers.ParamKeys.ATT_W_F), t.get(io.caption4j.layers.ParamKeys.ATT_W_S),
-                    t.get(io.caption4j.layers.ParamKeys.ATT_B), t.get(io.caption4j.layers.ParamKeys.ATT_V),
-                    t.get(io.caption4j.layers.ParamKeys.ATT_W_BETA), t.get(io.caption4j.layers.ParamKeys.ATT_B_BETA));
+        public static Params of(Map<String, INDArray> t) {
+            return new Params(t.get(ATT_W_F), t.get(ATT_W_S), t.get(ATT_B), t.get(ATT_V), t.get(ATT_W_BETA), t.get(ATT_B_BETA));
         }
 
-        public boolean gated() {
+        boolean gated() {
             return wBeta != null;
         }
     }
 
     /** What one attention step keeps for its backward pass. */
     public static final class Step {
-        public INDArray s;          // [B, S] state the scores were conditioned on
-        public INDArray h;          // [B, H] hidden state for the gate (null without gate)
-        public INDArray tq;         // [B, L, A] tanh(W_f f + W_s s + b)
+        INDArray s;                 // [B, S] state the scores were conditioned on
+        INDArray h;                 // [B, H] hidden state for the gate (null without gate)
+        INDArray tq;                // [B, L, A] tanh(W_f f + W_s s + b)
         public INDArray alpha;      // [B, L]
-        public INDArray contextRaw; // [B, F] sum_i alpha_i f_i
-        public INDArray beta;       // [B, 1] gate, null without gate
+        INDArray contextRaw;        // [B, F] sum_i alpha_i f_i
+        INDArray beta;              // [B, 1] gate, null without gate
         public INDArray context;    // [B, F] gated context
     }
 
@@ -76,7 +83,7 @@ public final class AttentionMath {
     }
 
     /** As {@link #projectKeys(Params, INDArray)}, into out [B, L, A] when not null. */
-    public static INDArray projectKeys(Params p, INDArray f, INDArray out) {
+    static INDArray projectKeys(Params p, INDArray f, INDArray out) {
         long bSize = f.size(0), regions = f.size(1), featDim = f.size(2);
         INDArray f2 = f.reshape('c', bSize * regions, featDim);            // [B*L, F]
         INDArray fA = out == null ? Ops.mm(f2, p.wF)
@@ -96,8 +103,8 @@ public final class AttentionMath {
     }
 
     /** As above, writing tanh(...) into tq [B, L, A] when not null (a reused buffer). */
-    public static Step forward(Params p, INDArray f, INDArray fA, INDArray s, INDArray h, INDArray mask, INDArray tq) {
-        long bSize = f.size(0), regions = f.size(1), attDim = p.wF.size(1);
+    static Step forward(Params p, INDArray f, INDArray fA, INDArray s, INDArray h, INDArray mask, INDArray tq) {
+        long bSize = f.size(0), regions = f.size(1);
         Step st = new Step();
         st.s = s;
         INDArray sA = Ops.mm(s, p.wS);                                          // [B, A]
@@ -106,7 +113,8 @@ public final class AttentionMath {
         AttentionKernels.scores(fA, sA, p.v, st.tq, score);                  // tq = tanh(fA + sA), score = tq v
         st.alpha = Nd4j.createUninitializedDetached(fA.dataType(), bSize, regions); // [B, L]
         st.contextRaw = Nd4j.createUninitializedDetached(f.dataType(), bSize, f.size(2)); // [B, F]
-        AttentionKernels.softmaxContext(score, contiguous(mask, f), f, st.alpha, st.contextRaw); // masked softmax, sum_i alpha_i f_i
+        // masked softmax, and sum_i alpha_i f_i
+        AttentionKernels.softmaxContext(score, contiguous(mask, f), f, st.alpha, st.contextRaw);
         if (p.gated()) {
             st.h = h;
             st.beta = Ops.sigmoidInPlace(Ops.addRow(Ops.mm(h, p.wBeta), p.bBeta)); // [B, 1]
@@ -132,9 +140,9 @@ public final class AttentionMath {
      * As above; with dSAOut [B, A] not null, the gradient of W_s s goes there and W_s's gradient is left to the
      * caller (the decoder accumulates s^T dSA once, batched over time).
      */
-    public static StepGrad backward(Params p, Params g, Step st, INDArray f, INDArray dContext,
-                                    INDArray dAlphaExtra, INDArray mask, INDArray dF, INDArray dFA, INDArray dSAOut) {
-        long bSize = f.size(0), regions = f.size(1), featDim = f.size(2), attDim = p.wF.size(1);
+    static StepGrad backward(Params p, Params g, Step st, INDArray f, INDArray dContext,
+                             INDArray dAlphaExtra, INDArray mask, INDArray dF, INDArray dFA, INDArray dSAOut) {
+        long bSize = f.size(0), regions = f.size(1), attDim = p.wF.size(1);
         StepGrad out = new StepGrad();
         INDArray dRaw = dContext;                                            // [B, F]
         if (p.gated()) {

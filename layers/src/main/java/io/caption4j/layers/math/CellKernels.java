@@ -1,14 +1,18 @@
 package io.caption4j.layers.math;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import static io.caption4j.layers.math.Ops.block;
+
 /**
- * The LSTM's elementwise step in one pass (ND4J needs a dozen ops and temporaries for it, which dominate a
- * batch-1 decoding step). Float uses sigmoid(x) = (1 + tanh(x / 2)) / 2 with {@link AttentionKernels#tanh}.
+ * The LSTM's elementwise step, written once per path as {@link AttentionKernels}: for float one fused pass (ND4J
+ * needs a dozen ops and temporaries for it, which dominate a batch-1 decoding step), with
+ * sigmoid(x) = (1 + tanh(x / 2)) / 2 and {@link AttentionKernels#tanh}; for every other type (double: the
+ * gradient checks) the same formulas in plain ND4J ops. {@code FloatKernelTest} checks one against the other.
  */
 final class CellKernels {
     private CellKernels() {
@@ -61,24 +65,13 @@ final class CellKernels {
                 tb.put((int) (oT + b * sT), tc);
             }
         } else {
-            DoubleBuffer zb = z.data().asNioDouble(), cb = cPrev.data().asNioDouble(), hcb = hc.data().asNioDouble(),
-                    tb = tanhC.data().asNioDouble();
-            for (int b = 0; b < bSize; b++) {
-                for (int j = 0; j < hidden; j++) {
-                    int zi = (int) (oZ + b * sZ);
-                    double i = 1 / (1 + Math.exp(-zb.get(zi + j))), f = 1 / (1 + Math.exp(-zb.get(zi + hidden + j)));
-                    double gg = Math.tanh(zb.get(zi + 2 * hidden + j)), o = 1 / (1 + Math.exp(-zb.get(zi + 3 * hidden + j)));
-                    double c = f * cb.get((int) (oC + b * sC + j)) + i * gg;
-                    double t = Math.tanh(c);
-                    zb.put(zi + j, i);
-                    zb.put(zi + hidden + j, f);
-                    zb.put(zi + 2 * hidden + j, gg);
-                    zb.put(zi + 3 * hidden + j, o);
-                    hcb.put((int) (oHC + b * sHC + j), o * t);
-                    hcb.put((int) (oHC + b * sHC + hidden + j), c);
-                    tb.put((int) (oT + b * sT + j), t);
-                }
-            }
+            INDArray i = Transforms.sigmoid(block(z, 0, hidden), false);            // [B, H] each
+            INDArray f = Transforms.sigmoid(block(z, 1, hidden), false);
+            INDArray g = Transforms.tanh(block(z, 2, hidden), false);
+            INDArray o = Transforms.sigmoid(block(z, 3, hidden), false);
+            INDArray c = block(hc, 1, hidden).assign(f.mul(cPrev).addi(i.mul(g)));  // c = f*c + i*g
+            tanhC.assign(Transforms.tanh(c, true));
+            block(hc, 0, hidden).assign(o.mul(tanhC));                              // h = o*tanh(c)
         }
     }
 
@@ -126,25 +119,17 @@ final class CellKernels {
                 pb.put((int) (dCPrev.offset() + b * dCPrev.stride(0)), dcp);
             }
         } else {
-            DoubleBuffer ab = act.data().asNioDouble(), tb = tanhC.data().asNioDouble(), cb = cPrev.data().asNioDouble(),
-                    hb = dH.data().asNioDouble(), ccb = dC == null ? null : dC.data().asNioDouble(),
-                    zb = dZ.data().asNioDouble(), pb = dCPrev.data().asNioDouble();
-            for (int b = 0; b < bSize; b++) {
-                long oa = act.offset() + b * act.stride(0), oz = dZ.offset() + b * dZ.stride(0);
-                for (int j = 0; j < hidden; j++) {
-                    double i = ab.get((int) (oa + j)), f = ab.get((int) (oa + hidden + j));
-                    double g = ab.get((int) (oa + 2 * hidden + j)), o = ab.get((int) (oa + 3 * hidden + j));
-                    double t = tb.get((int) (tanhC.offset() + b * tanhC.stride(0) + j));
-                    double dh = hb.get((int) (dH.offset() + b * dH.stride(0) + j));
-                    double dct = dh * o * (1 - t * t) + (ccb != null ? ccb.get((int) (dC.offset() + b * dC.stride(0) + j)) : 0);
-                    double c0 = cb.get((int) (cPrev.offset() + b * cPrev.stride(0) + j));
-                    zb.put((int) (oz + j), dct * g * i * (1 - i));
-                    zb.put((int) (oz + hidden + j), dct * c0 * f * (1 - f));
-                    zb.put((int) (oz + 2 * hidden + j), dct * i * (1 - g * g));
-                    zb.put((int) (oz + 3 * hidden + j), dh * t * o * (1 - o));
-                    pb.put((int) (dCPrev.offset() + b * dCPrev.stride(0) + j), dct * f);
-                }
+            INDArray i = block(act, 0, hidden), f = block(act, 1, hidden);          // [B, H] each
+            INDArray g = block(act, 2, hidden), o = block(act, 3, hidden);
+            INDArray dct = dH.mul(o).muli(Ops.tanhDerivFromOutput(tanhC));         // gradient of c
+            if (dC != null) {
+                dct.addi(dC);
             }
+            block(dZ, 0, hidden).assign(dct.mul(g).muli(Ops.sigmoidDerivFromOutput(i)));
+            block(dZ, 1, hidden).assign(dct.mul(cPrev).muli(Ops.sigmoidDerivFromOutput(f)));
+            block(dZ, 2, hidden).assign(dct.mul(i).muli(Ops.tanhDerivFromOutput(g)));
+            block(dZ, 3, hidden).assign(dH.mul(tanhC).muli(Ops.sigmoidDerivFromOutput(o)));
+            dCPrev.assign(dct.mul(f));
         }
     }
 }

@@ -5,8 +5,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import static io.caption4j.layers.math.Ops.block;
+
 /**
- * One step of an LSTM or GRU cell, written once for the cell layers and the decoder.
+ * One step of an LSTM or GRU cell, written once for the decoder ({@link DecoderMath}) and the cell vertices.
  * The input part of the gates, {@code gx = x W_x + b} [B, G*H], is computed by the caller so that the
  * decoder can compute the embedding part for all steps in one matrix product.
  * <pre>
@@ -21,14 +23,14 @@ public final class CellMath {
 
     /** What one step keeps for its backward pass. */
     public static final class Step {
-        public INDArray hPrev;  // [B, H]
-        public INDArray cPrev;  // [B, H] (LSTM)
-        public INDArray act;    // [B, G*H] activated gates
-        public INDArray ghN;    // [B, H] (GRU) h W_hn + b_hn
-        public INDArray tanhC;  // [B, H] (LSTM) tanh(c')
+        INDArray hPrev;         // [B, H]
+        INDArray cPrev;         // [B, H] (LSTM)
+        INDArray act;           // [B, G*H] activated gates
+        INDArray ghN;           // [B, H] (GRU) h W_hn + b_hn
+        INDArray tanhC;         // [B, H] (LSTM) tanh(c')
         public INDArray h;      // [B, H]
         public INDArray c;      // [B, H] (LSTM), null for GRU
-        public INDArray hc;     // [B, 2H] (LSTM) holding h and c: the attention state [h; c] without a copy
+        INDArray hc;            // [B, 2H] (LSTM) holding h and c: the attention state [h; c] without a copy
     }
 
     /** Gradients of one step. */
@@ -36,10 +38,6 @@ public final class CellMath {
         public INDArray dGx;   // [B, G*H] gradient of gx
         public INDArray dHPrev; // [B, H]
         public INDArray dCPrev; // [B, H] (LSTM)
-    }
-
-    private static INDArray block(INDArray x, int k, long hidden) {
-        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(k * hidden, (k + 1) * hidden));
     }
 
     /**
@@ -91,8 +89,8 @@ public final class CellMath {
      * As above; dWH may be null (LSTM: the caller accumulates hPrev^T dGx itself, batched over time) and
      * dGxOut [B, G*H] (LSTM) receives dGx when not null.
      */
-    public static StepGrad backward(CellType type, Step st, INDArray dH, INDArray dC, INDArray wH,
-                                    INDArray dWH, INDArray dBH, INDArray dGxOut) {
+    static StepGrad backward(CellType type, Step st, INDArray dH, INDArray dC, INDArray wH,
+                             INDArray dWH, INDArray dBH, INDArray dGxOut) {
         long hidden = wH.size(0);
         StepGrad g = new StepGrad();
         INDArray a = st.act;

@@ -1,5 +1,7 @@
 package io.caption4j.layers.math;
 
+import java.util.Map;
+
 import io.caption4j.layers.AttentionState;
 import io.caption4j.layers.CellType;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -7,8 +9,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
-
-import java.util.Map;
 
 import static io.caption4j.layers.ParamKeys.*;
 
@@ -39,23 +39,18 @@ public final class DecoderMath {
         this.cell = cell;
         this.attState = attState;
         this.p = params;
-        this.att = attentionParams(params);
+        this.att = AttentionMath.Params.of(params);
         this.featDim = params.get(ATT_W_F).size(0);
         INDArray wx = params.get(CELL_W_X);
         this.wxContext = Ops.rows(wx, 0, featDim);
         this.wxEmbedding = Ops.rows(wx, featDim, wx.size(0));
     }
 
-    /** The attention parameter views of a decoder parameter (or gradient) table. */
-    public static AttentionMath.Params attentionParams(Map<String, INDArray> t) {
-        return AttentionMath.Params.of(t);
-    }
-
     /** Recurrent state of a batch of captions. */
     public static final class State {
         public INDArray h;  // [B, H]
         public INDArray c;  // [B, H] (LSTM), null for GRU
-        public INDArray hc; // [B, 2H] = [h | c] when h and c are views of it, else null
+        INDArray hc;        // [B, 2H] = [h | c] when h and c are views of it, else null
 
         public State(INDArray h, INDArray c) {
             this.h = h;
@@ -132,15 +127,15 @@ public final class DecoderMath {
 
     /** Cache of a teacher-forced pass. */
     public static final class Forward {
-        public INDArray features, pooled, keys, regionMask, tokenMask; // inputs
-        public INDArray embTime;   // [T*B, E] embeddings, time-major
-        public State init;
-        public StepCache[] steps;
-        public INDArray hAll;      // [T*B, H] time-major
-        public INDArray z1;        // [T*B, D]
         public INDArray logits;    // [B, V, T]
         public INDArray alphas;    // [B, T, L]
-        public INDArray coverage;  // [B, L] sum over unmasked steps of alpha
+        INDArray features, pooled, keys, regionMask, tokenMask; // inputs
+        INDArray embTime;          // [T*B, E] embeddings, time-major
+        State init;
+        StepCache[] steps;
+        INDArray hAll;             // [T*B, H] time-major
+        INDArray z1;               // [T*B, D]
+        INDArray coverage;         // [B, L] sum over unmasked steps of alpha
     }
 
     /**
@@ -216,10 +211,10 @@ public final class DecoderMath {
         for (INDArray v : g.values()) {
             v.assign(0);
         }
-        AttentionMath.Params gAtt = attentionParams(g);
+        AttentionMath.Params gAtt = AttentionMath.Params.of(g);
         INDArray features = fw.features;
         long bSize = dLogits.size(0), vocab = dLogits.size(1), steps = dLogits.size(2);
-        long regions = features.size(1), hidden = p.get(CELL_W_H).size(0);
+        long hidden = p.get(CELL_W_H).size(0);
         DataType dt = dLogits.dataType();
         long outHidden = p.get(OUT_W_1).size(1);
         INDArray dLog = Scratch.get(scratch, "dLog", dt, steps, bSize, vocab)
@@ -298,7 +293,8 @@ public final class DecoderMath {
         Ops.gemmAcc(fw.embTime, dGxAll, Ops.rows(gWx, featDim, gWx.size(0)), true, false);
         g.get(CELL_B).addi(dGxAll.sum(0).reshape(g.get(CELL_B).shape()));               // [G*H]
         INDArray wxEmb = wxEmbedding;
-        INDArray dEmbTime = Ops.mmT(dGxAll, wxEmb, Scratch.get(scratch, "dEmbTime", dt, steps * bSize, wxEmb.size(0))); // [T*B, E]
+        INDArray dEmbTime = Ops.mmT(dGxAll, wxEmb,
+                Scratch.get(scratch, "dEmbTime", dt, steps * bSize, wxEmb.size(0)));        // [T*B, E]
         AttentionMath.backwardKeys(att, gAtt, features, dFA, dF);
         // initial state
         InputGrads ig = new InputGrads();

@@ -2,6 +2,7 @@ package io.caption4j.layers.math;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Small ND4J helpers used by the hand-written forward and backward passes. */
@@ -18,10 +19,15 @@ public final class Ops {
      * Rows [from, to) of a c-ordered matrix as a contiguous view. (NDArrayIndex row intervals on parameter views
      * sometimes return an empty array in ND4J 1.0.0-M2.1; a flat slice does not.)
      */
-    public static INDArray rows(INDArray m, long from, long to) {
+    static INDArray rows(INDArray m, long from, long to) {
         long cols = m.size(1);
-        return m.reshape('c', new long[]{m.length()}).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from * cols, to * cols))
+        return m.reshape('c', new long[]{m.length()}).get(NDArrayIndex.interval(from * cols, to * cols))
                 .reshape('c', new long[]{to - from, cols});
+    }
+
+    /** Column block k of width n, columns [k n, (k + 1) n), as a view: one gate of a [B, G*H] gate matrix. */
+    static INDArray block(INDArray x, int k, long n) {
+        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(k * n, (k + 1) * n));
     }
 
     /**
@@ -60,21 +66,21 @@ public final class Ops {
         return x.addiRowVector(row.reshape(1, row.length()));
     }
 
-    public static INDArray sigmoidInPlace(INDArray x) {
+    static INDArray sigmoidInPlace(INDArray x) {
         return Transforms.sigmoid(x, false);
     }
 
-    public static INDArray tanhInPlace(INDArray x) {
+    static INDArray tanhInPlace(INDArray x) {
         return Transforms.tanh(x, false);
     }
 
     /** y * (1 - y): sigmoid derivative from its output, new array. */
-    public static INDArray sigmoidDerivFromOutput(INDArray y) {
+    static INDArray sigmoidDerivFromOutput(INDArray y) {
         return y.rsub(1.0).muli(y);
     }
 
     /** 1 - y^2: tanh derivative from its output, new array. */
-    public static INDArray tanhDerivFromOutput(INDArray y) {
+    static INDArray tanhDerivFromOutput(INDArray y) {
         return y.mul(y).rsubi(1.0);
     }
 }

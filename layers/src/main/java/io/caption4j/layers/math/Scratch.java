@@ -1,12 +1,12 @@
 package io.caption4j.layers.math;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Named, reusable work arrays for one layer instance. Allocating a fresh 8 MB ND4J array costs 4 to 12 ms on
@@ -28,12 +28,12 @@ public final class Scratch {
     }
 
     /** {@link #get} on a possibly null Scratch: null allocates a fresh array. */
-    public static INDArray get(Scratch s, String key, DataType type, long... shape) {
+    static INDArray get(Scratch s, String key, DataType type, long... shape) {
         return s == null ? Nd4j.createUninitializedDetached(type, shape) : s.get(key, type, shape);
     }
 
     /** A zeroed array. */
-    public static INDArray zeros(Scratch s, String key, DataType type, long... shape) {
+    static INDArray zeros(Scratch s, String key, DataType type, long... shape) {
         return get(s, key, type, shape).assign(0);
     }
 }

@@ -5,13 +5,15 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The float paths of the fused loops (fast tanh, float buffers) against the double paths, which the gradient
- * checks and the PyTorch references cover, on the same numbers.
+ * The kernels' float paths (fused loops, fast tanh) against their double paths (the same formulas in plain ND4J
+ * ops, which the gradient checks and the PyTorch references cover), on the same numbers.
  */
 class FloatKernelTest {
 
@@ -50,7 +52,8 @@ class FloatKernelTest {
     }
 
     private static Object[] run(INDArray[] d, INDArray mask, DataType t) {
-        AttentionMath.Params p = new AttentionMath.Params(d[0].castTo(t), d[1].castTo(t), d[2].castTo(t), d[3].castTo(t), null, null);
+        AttentionMath.Params p = new AttentionMath.Params(d[0].castTo(t), d[1].castTo(t), d[2].castTo(t), d[3].castTo(t),
+                null, null);
         AttentionMath.Params g = new AttentionMath.Params(Nd4j.zeros(t, d[0].shape()), Nd4j.zeros(t, d[1].shape()),
                 Nd4j.zeros(t, d[2].shape()), Nd4j.zeros(t, d[3].shape()), null, null);
         INDArray f = d[4].castTo(t), s = d[5].castTo(t), m = mask.castTo(t);
@@ -85,17 +88,17 @@ class FloatKernelTest {
         // and the double path against the textbook formulas
         INDArray z = gx.add(hPrev.mmul(wH));
         INDArray i = sig(z, 0, h), f = sig(z, 1, h), o = sig(z, 3, h);
-        INDArray g = org.nd4j.linalg.ops.transforms.Transforms.tanh(block(z, 2, h), true);
+        INDArray g = Transforms.tanh(block(z, 2, h), true);
         INDArray c = f.mul(cPrev).addi(i.mul(g));
         close(c, sd.c, 1e-12, "c (formula)");
-        close(o.mul(org.nd4j.linalg.ops.transforms.Transforms.tanh(c, true)), sd.h, 1e-12, "h (formula)");
+        close(o.mul(Transforms.tanh(c, true)), sd.h, 1e-12, "h (formula)");
     }
 
     private static INDArray block(INDArray z, int k, int h) {
-        return z.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(k * h, (k + 1) * h)).dup();
+        return z.get(NDArrayIndex.all(), NDArrayIndex.interval(k * h, (k + 1) * h)).dup();
     }
 
     private static INDArray sig(INDArray z, int k, int h) {
-        return org.nd4j.linalg.ops.transforms.Transforms.sigmoid(block(z, k, h), true);
+        return Transforms.sigmoid(block(z, k, h), true);
     }
 }
