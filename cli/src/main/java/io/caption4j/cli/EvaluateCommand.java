@@ -12,6 +12,7 @@ import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.Datasets;
 import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.decode.DecodeOptions;
+import io.caption4j.core.eval.ObjectMentions;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.train.Evaluator;
 import io.caption4j.layers.AttentionDecoderStep;
@@ -90,6 +91,11 @@ final class EvaluateCommand implements Callable<Integer> {
         System.out.println("|---|---|---|---|---|---|");
         System.out.printf("| %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n", scores.bleu[0], scores.bleu[1], scores.bleu[2],
                 scores.bleu[3], scores.ciderD, scores.rougeL);
+        System.out.printf("Attention: entropy / ln L %.3f (1 = uniform), max alpha / (1/L) %.2f (1 = uniform), over %d words%n",
+                scores.attention.entropyRatio(), scores.attention.maxRatio(), scores.attention.words());
+        System.out.println("Object mentions (present: at least " + ObjectMentions.MIN_REFERENCES + " references say the word):");
+        System.out.print(ObjectMentions.table(scores.mentions));
+        System.out.printf("Distinct captions: %d of %d%n", p.stream().map(Evaluator.Prediction::caption).distinct().count(), p.size());
         System.out.println("Predictions: " + outFile);
         return 0;
     }

@@ -10,10 +10,12 @@ import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.TrainingListener;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
+import io.caption4j.layers.AttentionState;
 import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
 import io.caption4j.zoo.TrainingRun;
 import io.caption4j.zoo.WordVectors;
+import org.nd4j.linalg.activations.Activation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,6 +71,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--attention-penalty",
             description = "Doubly stochastic attention penalty weight (default: ${DEFAULT-VALUE}).")
     double attentionPenalty = DEFAULTS.attentionPenalty;
+    @Option(names = "--attention-state",
+            description = "What attention is conditioned on: H or H_AND_C (default: H_AND_C for LSTM, H for GRU).")
+    AttentionState attentionState = DEFAULTS.attentionState;
+    @Option(names = "--gate", description = "The paper's fBeta gate on the attention context.")
+    boolean gated = DEFAULTS.gated;
+    @Option(names = "--projection-activation",
+            description = "Activation of the feature projection: RELU, IDENTITY, TANH, ... (default: ${DEFAULT-VALUE}).")
+    Activation projectionActivation = DEFAULTS.projectionActivation;
     @Option(names = "--scheduled-sampling", description = "Probability of feeding the predicted previous word, "
             + "0 = full teacher forcing (default: ${DEFAULT-VALUE}).")
     double scheduledSampling = DEFAULTS.scheduledSampling;
@@ -167,6 +177,9 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--clip")) c.gradientClip = gradientClip;
         if (given("--dropout")) c.dropout = dropout;
         if (given("--attention-penalty")) c.attentionPenalty = attentionPenalty;
+        if (given("--attention-state")) c.attentionState = attentionState;
+        if (given("--gate")) c.gated = gated;
+        if (given("--projection-activation")) c.projectionActivation = projectionActivation;
         if (given("--scheduled-sampling")) c.scheduledSampling = scheduledSampling;
         if (given("--embedding")) c.embedding = embedding;
         if (given("--embedding-size")) c.embeddingSize = embeddingSize;

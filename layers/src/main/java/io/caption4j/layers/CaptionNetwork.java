@@ -57,6 +57,7 @@ public class CaptionNetwork extends ComputationGraph {
         private boolean gated;
         private double attentionPenalty;
         private double projectionDropout;
+        private Activation projectionActivation = Activation.RELU;
         private EmbeddingMode embeddingMode = EmbeddingMode.SCRATCH;
         private INDArray pretrainedEmbeddings;
         private IUpdater updater = new Adam(1e-3);
@@ -77,6 +78,8 @@ public class CaptionNetwork extends ComputationGraph {
         public Builder cellType(CellType v) { cellType = v; return this; }
         public Builder attentionState(AttentionState v) { attentionState = v; return this; }
         public Builder gated(boolean v) { gated = v; return this; }
+        /** Activation of the feature projection (ReLU by default; IDENTITY keeps it linear). */
+        public Builder projectionActivation(Activation v) { projectionActivation = v; return this; }
         public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
         /** Dropout probability on the encoder features during training (0 = none). */
         public Builder projectionDropout(double v) { projectionDropout = v; return this; }
@@ -115,7 +118,8 @@ public class CaptionNetwork extends ComputationGraph {
             }
             FeatureProjection.Builder proj = FeatureProjection.builder()
                     .nIn(featureLayer == null ? featureSize : featureLayerOut).nOut(projectionSize)
-                    .inputGradient(featureLayer != null); // without a feature layer its input is the network input
+                    .inputGradient(featureLayer != null) // without a feature layer its input is the network input
+                    .activation(projectionActivation);
             if (projectionDropout > 0) {
                 proj.dropOut(1.0 - projectionDropout); // DL4J takes the retain probability
             }

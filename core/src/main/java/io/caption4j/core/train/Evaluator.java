@@ -12,8 +12,10 @@ import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.decode.CaptionSearch;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.decode.DecodedCaption;
+import io.caption4j.core.eval.AttentionStatistics;
 import io.caption4j.core.eval.Bleu;
 import io.caption4j.core.eval.CiderD;
+import io.caption4j.core.eval.ObjectMentions;
 import io.caption4j.core.eval.RougeL;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
@@ -51,12 +53,19 @@ public final class Evaluator {
         public final double[] bleu;
         public final double ciderD, rougeL;
         public final int images;
+        /** How peaked the attention of the generated words is. */
+        public final AttentionStatistics attention;
+        /** Object-mention precision and recall for {@link ObjectMentions#DEFAULT_WORDS}. */
+        public final List<ObjectMentions.Row> mentions;
 
-        Metrics(double[] bleu, double ciderD, double rougeL, int images) {
+        Metrics(double[] bleu, double ciderD, double rougeL, int images, AttentionStatistics attention,
+                List<ObjectMentions.Row> mentions) {
             this.bleu = bleu;
             this.ciderD = ciderD;
             this.rougeL = rougeL;
             this.images = images;
+            this.attention = attention;
+            this.mentions = mentions;
         }
 
         @Override
@@ -153,7 +162,9 @@ public final class Evaluator {
     public static Metrics score(List<Prediction> predictions, Tokenizer tokenizer) {
         List<List<String>> hyps = new ArrayList<>();
         List<List<List<String>>> refs = new ArrayList<>();
+        List<float[][]> attention = new ArrayList<>();
         for (Prediction p : predictions) {
+            attention.add(p.decoded.attention);
             hyps.add(tokenizer.tokenize(String.join(" ", p.words)));
             List<List<String>> r = new ArrayList<>();
             for (String c : p.example.captions) {
@@ -162,8 +173,9 @@ public final class Evaluator {
             refs.add(r);
         }
         if (hyps.isEmpty()) {
-            return new Metrics(new double[4], 0, 0, 0);
+            return new Metrics(new double[4], 0, 0, 0, AttentionStatistics.of(attention), List.of());
         }
-        return new Metrics(Bleu.score(hyps, refs), CiderD.score(hyps, refs), RougeL.score(hyps, refs), hyps.size());
+        return new Metrics(Bleu.score(hyps, refs), CiderD.score(hyps, refs), RougeL.score(hyps, refs), hyps.size(),
+                AttentionStatistics.of(attention), ObjectMentions.score(hyps, refs, ObjectMentions.DEFAULT_WORDS));
     }
 }

@@ -2,8 +2,10 @@ package io.caption4j.core.train;
 
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.image.EncoderSpec;
+import io.caption4j.layers.AttentionState;
 import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.shade.jackson.annotation.JsonIgnoreProperties;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -54,6 +56,12 @@ public final class TrainConfig {
     public double dropout = 0.5;
     /** Weight of the doubly stochastic attention penalty. */
     public double attentionPenalty = 1.0;
+    /** What the attention scores are conditioned on: H or H_AND_C (null: the decoder's default for the cell). */
+    public AttentionState attentionState;
+    /** The paper's fBeta gate on the context. */
+    public boolean gated;
+    /** Activation of the feature projection (RELU, IDENTITY, TANH ...). */
+    public Activation projectionActivation = Activation.RELU;
 
     // optimisation
     public int batchSize = 32;

@@ -35,14 +35,16 @@ public final class TrainState {
         public double trainLoss;
         public double devLoss;
         public double bleu1, bleu2, bleu3, bleu4, ciderD, rougeL;
+        /** Mean attention entropy / ln L of the decoded dev captions' words (1 = uniform). */
+        public double attentionEntropy;
         public double learningRate;
         public double seconds;
         public int skippedPairs;
 
         @Override
         public String toString() {
-            return String.format("epoch %d: train loss %.4f, dev loss %.4f, BLEU-4 %.4f, CIDEr-D %.4f, ROUGE-L %.4f (%.0f s)",
-                    epoch, trainLoss, devLoss, bleu4, ciderD, rougeL, seconds);
+            return String.format("epoch %d: train loss %.4f, dev loss %.4f, BLEU-4 %.4f, CIDEr-D %.4f, ROUGE-L %.4f, "
+                    + "attention entropy / ln L %.3f (%.0f s)", epoch, trainLoss, devLoss, bleu4, ciderD, rougeL, attentionEntropy, seconds);
         }
     }
 }

@@ -171,6 +171,7 @@ public final class Trainer {
                 .embeddings(c.embedding, c.embedding == EmbeddingMode.SCRATCH ? null : pretrained)
                 .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate, c.learningRateDecay)))
                 .gradientClip(c.gradientClip).seed(c.seed)
+                .attentionState(c.attentionState).gated(c.gated).projectionActivation(c.projectionActivation)
                 .build();
     }
 
@@ -317,6 +318,7 @@ public final class Trainer {
             r.bleu4 = m.bleu[3];
             r.ciderD = m.ciderD;
             r.rougeL = m.rougeL;
+            r.attentionEntropy = m.attention.entropyRatio();
         }
         r.seconds = (System.nanoTime() - t0) / 1e9;
         return r;
