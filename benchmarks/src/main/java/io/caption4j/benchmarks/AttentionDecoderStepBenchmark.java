@@ -1,13 +1,24 @@
 package io.caption4j.benchmarks;
 
-import io.caption4j.layers.CaptionNetwork;
+import java.util.concurrent.TimeUnit;
+
 import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.openjdk.jmh.annotations.*;
-
-import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
 
 /** One inference AttentionDecoderStep (attention + LSTM + output head), reference configuration, vocabulary 5000. */
 @State(Scope.Benchmark)

@@ -1,10 +1,5 @@
 package io.caption4j.benchmarks;
 
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.image.ImageLoader;
-import io.caption4j.zoo.inception.InceptionV3Encoder;
-import org.bytedeco.javacpp.Pointer;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.ImageLoader;
+import io.caption4j.zoo.inception.InceptionV3Encoder;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * Encodes N images from a folder (cycling through it if it has fewer) in batches, streaming, and reports

@@ -1,13 +1,25 @@
 package io.caption4j.benchmarks;
 
+import java.util.concurrent.TimeUnit;
+
 import io.caption4j.layers.CaptionNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.openjdk.jmh.annotations.*;
-
-import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One teacher-forced training step (forward, backward, Adam) at batch 64, T = 20, reference configuration:
@@ -33,11 +45,11 @@ public class TrainStepBenchmark {
     public void setup() {
         net = CaptionNetwork.builder().vocabularySize(5000).build();
         INDArray tokens = Nd4j.rand(DataType.FLOAT, batch, steps + 1).muli(5000).castTo(DataType.INT32).castTo(DataType.FLOAT);
-        INDArray input = tokens.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, steps)).dup();
-        INDArray target = tokens.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(1, steps + 1)).dup()
-                .reshape(batch, 1, steps);
-        data = new MultiDataSet(new INDArray[]{Nd4j.rand(DataType.FLOAT, batch, 64, 2048), Nd4j.rand(DataType.FLOAT, batch, 2048), input},
-                new INDArray[]{target});
+        INDArray input = tokens.get(NDArrayIndex.all(), NDArrayIndex.interval(0, steps)).dup();                  // [B, T]
+        INDArray target = tokens.get(NDArrayIndex.all(), NDArrayIndex.interval(1, steps + 1)).dup()
+                .reshape(batch, 1, steps);                                                                     // [B, 1, T]
+        data = new MultiDataSet(new INDArray[]{Nd4j.rand(DataType.FLOAT, batch, 64, 2048),
+            Nd4j.rand(DataType.FLOAT, batch, 2048), input}, new INDArray[]{target});
     }
 
     @Benchmark

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-
 import javax.imageio.ImageIO;
 
 import io.caption4j.core.Caption;

@@ -95,7 +95,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 scores.attention.entropyRatio(), scores.attention.maxRatio(), scores.attention.words());
         System.out.println("Object mentions (present: at least " + ObjectMentions.MIN_REFERENCES + " references say the word):");
         System.out.print(ObjectMentions.table(scores.mentions));
-        System.out.printf("Distinct captions: %d of %d%n", p.stream().map(Evaluator.Prediction::caption).distinct().count(), p.size());
+        long distinct = p.stream().map(Evaluator.Prediction::caption).distinct().count();
+        System.out.printf("Distinct captions: %d of %d%n", distinct, p.size());
         System.out.println("Predictions: " + outFile);
         return 0;
     }

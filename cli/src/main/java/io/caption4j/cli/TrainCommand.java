@@ -7,9 +7,9 @@ import java.util.concurrent.Callable;
 
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.train.TrainConfig;
-import io.caption4j.core.train.TrainingListener;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
+import io.caption4j.core.train.TrainingListener;
 import io.caption4j.layers.AttentionState;
 import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
@@ -130,7 +130,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TrainingRun run = resume ? TrainingRun.resume(out) : TrainingRun.create(config(), out);
-        run.featureCache(enc.caching.folder()).encodeBatch(enc.caching.encodeBatch).listener(noProgress ? TrainingListener.NONE : new ProgressBarListener());
+        run.featureCache(enc.caching.folder()).encodeBatch(enc.caching.encodeBatch)
+                .listener(noProgress ? TrainingListener.NONE : new ProgressBarListener());
         if (maxSteps != null) {
             run.stopAfterSteps(maxSteps);
         }

@@ -11,8 +11,6 @@ import org.nd4j.linalg.learning.config.Adam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.nd4j.linalg.indexing.NDArrayIndex.all;
-import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
 /** The network memorises 8 random feature maps with 8 short captions (fit() with Adam and a DL4J listener). */
 class LearningTest {

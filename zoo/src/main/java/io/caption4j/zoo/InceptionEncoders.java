@@ -36,7 +36,8 @@ public final class InceptionEncoders implements EncoderProvider {
     public static ImageEncoder of(String spec) {
         ImageEncoder e = new InceptionEncoders().create(spec);
         if (e == null) {
-            throw new CaptionException("Unknown encoder '" + spec + "': use nsfwjs:LAYER or keras:PATH:LAYER (LAYER: MIXED5, MIXED7, MIXED10)");
+            throw new CaptionException("Unknown encoder '" + spec
+                    + "': use nsfwjs:LAYER or keras:PATH:LAYER (LAYER: MIXED5, MIXED7, MIXED10)");
         }
         return e;
     }

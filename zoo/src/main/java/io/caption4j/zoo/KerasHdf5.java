@@ -1,5 +1,11 @@
 package io.caption4j.zoo;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.zoo.tfjs.TfjsModel;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
@@ -8,12 +14,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Reads a Keras HDF5 file: a whole model ({@code Model.save}: a model_config attribute and a model_weights

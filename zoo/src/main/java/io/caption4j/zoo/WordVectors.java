@@ -1,10 +1,5 @@
 package io.caption4j.zoo;
 
-import io.caption4j.core.CaptionException;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
@@ -25,6 +20,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
+
+import io.caption4j.core.CaptionException;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Builds an embedding matrix for a vocabulary from pretrained word vectors: GloVe text (plain or .gz),

@@ -1,13 +1,5 @@
 package io.caption4j.zoo;
 
-import io.caption4j.core.Caption;
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.CaptionModel;
-import io.caption4j.core.image.ImageLoader;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.awt.image.BufferedImage;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -15,6 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+
+import io.caption4j.core.Caption;
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.CaptionModel;
+import io.caption4j.core.image.ImageLoader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -27,7 +27,8 @@ class DefaultModelTest {
 
     @BeforeAll
     static void load() throws Exception {
-        assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()), "nsfwjs@4.4.0 is not in the cache: skipping the default-model test");
+        assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()),
+                "nsfwjs@4.4.0 is not in the cache: skipping the default-model test");
         model = CaptionModel.pretrained();
         ImageLoader loader = new ImageLoader();
         if (Files.isDirectory(PHOTOS)) {

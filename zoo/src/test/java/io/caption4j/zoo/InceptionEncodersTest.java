@@ -31,6 +31,7 @@ class InceptionEncodersTest {
 
     @Test
     void theNsfwjsSpecIsAnEncoderSpec() {
-        assertEquals(EncoderSpec.of("nsfwjs", "MIXED7"), EncoderSpec.parse(InceptionEncoders.nsfwjsSpec(InceptionV3Encoder.FeatureLayer.MIXED7)));
+        assertEquals(EncoderSpec.of("nsfwjs", "MIXED7"),
+                EncoderSpec.parse(InceptionEncoders.nsfwjsSpec(InceptionV3Encoder.FeatureLayer.MIXED7)));
     }
 }

@@ -1,17 +1,18 @@
 package io.caption4j.zoo;
 
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.image.ImageLoader;
-import io.caption4j.zoo.inception.InceptionV3Encoder;
-import org.junit.jupiter.api.Test;
-
 import java.awt.image.BufferedImage;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.ImageLoader;
+import io.caption4j.zoo.inception.InceptionV3Encoder;
+import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +23,7 @@ class InceptionV3ConcurrencyTest {
 
     @Test
     void concurrentCallersGetTheSameFeatures() throws Exception {
-        assumeTrue(java.nio.file.Files.isRegularFile(NsfwjsPackage.tarball()),
+        assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()),
                 "nsfwjs tarball not in the cache; fetch it with: " + NsfwjsPackage.fetchCommand());
         InceptionV3Encoder enc = InceptionV3Encoder.nsfwjs(InceptionV3Encoder.FeatureLayer.MIXED5);
         List<BufferedImage> images = new ArrayList<>();

@@ -1,5 +1,10 @@
 package io.caption4j.zoo;
 
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.zoo.inception.KerasConvNet;
 import io.caption4j.zoo.tfjs.TfjsModel;
@@ -10,11 +15,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,12 +1,12 @@
 package io.caption4j.zoo;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import io.caption4j.core.CaptionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,5 +1,11 @@
 package io.caption4j.zoo;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+
 import io.caption4j.core.CaptionException;
 import io.caption4j.zoo.inception.KerasConvNet;
 import io.caption4j.zoo.tfjs.JsLiteral;
@@ -8,12 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.Map;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -22,10 +23,13 @@ class TfjsModelTest {
     // conv: kernel [2, 2, 1, 2] (kh, kw, in, out), no bias; bn over 2 channels; dense [2, 1] on the pooled map
     static final String TOPOLOGY = "{modelTopology:{model_config:{class_name:\"Model\",config:{layers:["
             + "{name:\"in\",class_name:\"InputLayer\",config:{batch_input_shape:[null,3,3,1]},inbound_nodes:[]},"
-            + "{name:\"c\",class_name:\"Conv2D\",config:{kernel_size:[2,2],strides:[1,1],padding:\"valid\",dilation_rate:[1,1],use_bias:!1},inbound_nodes:[[[\"in\",0,0,{}]]]},"
-            + "{name:\"bn\",class_name:\"BatchNormalization\",config:{epsilon:.001,center:!0,scale:!0},inbound_nodes:[[[\"c\",0,0,{}]]]},"
+            + "{name:\"c\",class_name:\"Conv2D\",config:{kernel_size:[2,2],strides:[1,1],padding:\"valid\","
+            + "dilation_rate:[1,1],use_bias:!1},inbound_nodes:[[[\"in\",0,0,{}]]]},"
+            + "{name:\"bn\",class_name:\"BatchNormalization\",config:{epsilon:.001,center:!0,scale:!0},"
+            + "inbound_nodes:[[[\"c\",0,0,{}]]]},"
             + "{name:\"r\",class_name:\"Activation\",config:{activation:\"relu\"},inbound_nodes:[[[\"bn\",0,0,{}]]]},"
-            + "{name:\"p\",class_name:\"AveragePooling2D\",config:{pool_size:[2,2],strides:[2,2],padding:\"valid\"},inbound_nodes:[[[\"r\",0,0,{}]]]},"
+            + "{name:\"p\",class_name:\"AveragePooling2D\",config:{pool_size:[2,2],strides:[2,2],padding:\"valid\"},"
+            + "inbound_nodes:[[[\"r\",0,0,{}]]]},"
             + "{name:\"f\",class_name:\"Flatten\",config:{},inbound_nodes:[[[\"p\",0,0,{}]]]},"
             + "{name:\"d\",class_name:\"Dense\",config:{activation:\"linear\",use_bias:!0},inbound_nodes:[[[\"f\",0,0,{}]]]}"
             + "]}}},weightsManifest:[{paths:[\"shard1\"],weights:["
@@ -91,8 +95,8 @@ class TfjsModelTest {
         }
         INDArray r = out.get("r");
         for (int o = 0; o < 2; o++) {
-            assertArrayEquals(relu[o], r.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                    org.nd4j.linalg.indexing.NDArrayIndex.point(o)).dup().reshape(4).toFloatVector(), 1e-4f);
+            assertArrayEquals(relu[o], r.get(NDArrayIndex.point(0),
+                    NDArrayIndex.point(o)).dup().reshape(4).toFloatVector(), 1e-4f);
         }
         float dense = expected[0] * 1f + expected[1] * -0.5f + 0.25f;
         assertEquals(dense, out.get("d").getFloat(0), 1e-4f);
@@ -125,7 +129,8 @@ class TfjsModelTest {
     @Test
     void uint16QuantisationAndFloat16AreHandled() {
         String topo = "{\"modelTopology\":{\"model_config\":{}},\"weightsManifest\":[{\"paths\":[\"s\"],\"weights\":["
-                + "{\"name\":\"a\",\"shape\":[3],\"dtype\":\"float32\",\"quantization\":{\"min\":-2,\"scale\":0.001,\"dtype\":\"uint16\"}},"
+                + "{\"name\":\"a\",\"shape\":[3],\"dtype\":\"float32\","
+                + "\"quantization\":{\"min\":-2,\"scale\":0.001,\"dtype\":\"uint16\"}},"
                 + "{\"name\":\"b\",\"shape\":[1],\"dtype\":\"float16\"}]}]}";
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         b.putShort((short) 0).putShort((short) 2000).putShort((short) 65535).putShort((short) 0);

@@ -1,10 +1,5 @@
 package io.caption4j.zoo;
 
-import io.caption4j.core.CaptionException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
+
+import io.caption4j.core.CaptionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -83,11 +83,13 @@ class WordVectorsTest {
     @Test
     void badFiles(@TempDir Path dir) throws IOException {
         Path ragged = Files.writeString(dir.resolve("ragged.txt"), "a 1 2 3\nb 1 2\n");
-        CaptionException e = assertThrows(CaptionException.class, () -> WordVectors.fromText(ragged, VOCAB, WordVectors.Unknown.ZERO, 1));
+        CaptionException e = assertThrows(CaptionException.class,
+                () -> WordVectors.fromText(ragged, VOCAB, WordVectors.Unknown.ZERO, 1));
         assertTrue(e.getMessage().contains("ragged.txt:2"), e.getMessage());
         Path nan = Files.writeString(dir.resolve("nan.txt"), "dog 1 x 3\n");
         assertThrows(CaptionException.class, () -> WordVectors.fromText(nan, VOCAB, WordVectors.Unknown.ZERO, 1));
-        assertThrows(CaptionException.class, () -> WordVectors.fromText(dir.resolve("none.txt"), VOCAB, WordVectors.Unknown.ZERO, 1));
+        assertThrows(CaptionException.class,
+                () -> WordVectors.fromText(dir.resolve("none.txt"), VOCAB, WordVectors.Unknown.ZERO, 1));
         Path empty = Files.writeString(dir.resolve("empty.txt"), "");
         assertThrows(CaptionException.class, () -> WordVectors.fromText(empty, VOCAB, WordVectors.Unknown.ZERO, 1));
     }
@@ -105,8 +107,10 @@ class WordVectorsTest {
         assertEquals(4, r.found, r.report());
         // real vectors: 'dog' is closer to 'dogs' than to 'beach'
         INDArray dog = r.matrix.getRow(4), dogs = r.matrix.getRow(5), beach = r.matrix.getRow(7);
-        double simDogs = dog.mul(dogs).sumNumber().doubleValue() / dog.norm2Number().doubleValue() / dogs.norm2Number().doubleValue();
-        double simBeach = dog.mul(beach).sumNumber().doubleValue() / dog.norm2Number().doubleValue() / beach.norm2Number().doubleValue();
+        double simDogs = dog.mul(dogs).sumNumber().doubleValue() / dog.norm2Number().doubleValue()
+                / dogs.norm2Number().doubleValue();
+        double simBeach = dog.mul(beach).sumNumber().doubleValue() / dog.norm2Number().doubleValue()
+                / beach.norm2Number().doubleValue();
         assertTrue(simDogs > simBeach + 0.2, "cos(dog, dogs) " + simDogs + " vs cos(dog, beach) " + simBeach);
     }
 }

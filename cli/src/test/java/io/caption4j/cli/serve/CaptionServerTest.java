@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-
 import javax.imageio.ImageIO;
 
 import io.caption4j.core.CaptionModel;

@@ -14,7 +14,8 @@ public final class DecodeOptions {
     public final int topK;
     public final long seed;
 
-    private DecodeOptions(Strategy s, int beamSize, int maxLength, double lengthPenalty, double temperature, int topK, long seed) {
+    private DecodeOptions(Strategy s, int beamSize, int maxLength, double lengthPenalty, double temperature, int topK,
+                          long seed) {
         if (beamSize < 1 || maxLength < 1 || temperature <= 0 || topK < 0 || lengthPenalty < 0) {
             throw new IllegalArgumentException("Invalid decoding options: beamSize " + beamSize + ", maxLength " + maxLength
                     + ", temperature " + temperature + ", topK " + topK + ", lengthPenalty " + lengthPenalty);

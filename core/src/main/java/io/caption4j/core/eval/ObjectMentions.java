@@ -75,7 +75,8 @@ public final class ObjectMentions {
 
     /** A Markdown table of the rows and their total. */
     public static String table(List<Row> rows) {
-        StringBuilder sb = new StringBuilder("| word | present | mentioned | correct | precision | recall |\n|---|---|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| word | present | mentioned | correct | precision | recall |\n"
+                + "|---|---|---|---|---|---|\n");
         List<Row> all = new ArrayList<>(rows);
         all.add(total(rows));
         for (Row r : all) {

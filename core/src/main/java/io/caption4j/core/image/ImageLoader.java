@@ -1,11 +1,5 @@
 package io.caption4j.core.image;
 
-import io.caption4j.core.CaptionException;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.event.IIOReadWarningListener;
-import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -15,6 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.stream.ImageInputStream;
+
+import io.caption4j.core.CaptionException;
 
 /**
  * Reads image files (JPEG baseline, progressive and CMYK, PNG, BMP, GIF first frame) with ImageIO and the

@@ -44,7 +44,8 @@ public final class TrainState {
         @Override
         public String toString() {
             return String.format("epoch %d: train loss %.4f, dev loss %.4f, BLEU-4 %.4f, CIDEr-D %.4f, ROUGE-L %.4f, "
-                    + "attention entropy / ln L %.3f (%.0f s)", epoch, trainLoss, devLoss, bleu4, ciderD, rougeL, attentionEntropy, seconds);
+                    + "attention entropy / ln L %.3f (%.0f s)",
+                    epoch, trainLoss, devLoss, bleu4, ciderD, rougeL, attentionEntropy, seconds);
         }
     }
 }

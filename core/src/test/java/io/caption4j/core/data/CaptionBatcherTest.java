@@ -1,5 +1,9 @@
 package io.caption4j.core.data;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
@@ -9,10 +13,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,13 +1,13 @@
 package io.caption4j.core.data;
 
-import io.caption4j.core.CaptionException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+
+import io.caption4j.core.CaptionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -92,7 +92,8 @@ class DatasetsTest {
     @Test
     void userCsvAndJsonl(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("p.png"), new byte[]{1});
-        Path csv = Files.writeString(dir.resolve("mine.csv"), "image,caption\np.png,\"A red, shiny car\"\np.png,A car\nbroken\nq.png,gone\n");
+        Path csv = Files.writeString(dir.resolve("mine.csv"),
+                "image,caption\np.png,\"A red, shiny car\"\np.png,A car\nbroken\nq.png,gone\n");
         CaptionDataset c = Datasets.userFile(csv, dir);
         assertEquals(List.of("A red, shiny car", "A car"), c.examples().get(0).captions);
         assertEquals(1, c.report().malformedLines);

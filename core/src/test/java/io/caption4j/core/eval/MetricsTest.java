@@ -1,12 +1,12 @@
 package io.caption4j.core.eval;
 
+import java.io.InputStream;
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.nd4j.shade.jackson.core.type.TypeReference;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-
-import java.io.InputStream;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 

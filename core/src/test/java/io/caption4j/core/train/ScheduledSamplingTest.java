@@ -1,13 +1,13 @@
 package io.caption4j.core.train;
 
+import java.util.Random;
+
 import io.caption4j.layers.CaptionNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,18 +1,19 @@
 package io.caption4j.zoo.inception;
 
-import io.caption4j.core.CaptionException;
-import io.caption4j.core.image.EncodedImage;
-import io.caption4j.core.image.ImageEncoder;
-import io.caption4j.zoo.NsfwjsPackage;
-import io.caption4j.zoo.tfjs.TfjsModel;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+
+import io.caption4j.core.CaptionException;
+import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.zoo.KerasHdf5;
+import io.caption4j.zoo.NsfwjsPackage;
+import io.caption4j.zoo.tfjs.TfjsModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * InceptionV3 image features: the output of {@code mixed10} (8x8x2048, default), {@code mixed7} or
@@ -57,7 +58,7 @@ public final class InceptionV3Encoder implements ImageEncoder {
      * graph comes from the nsfwjs package's InceptionV3, which has the same architecture and layer names.
      */
     public static InceptionV3Encoder kerasHdf5(java.nio.file.Path notopH5, FeatureLayer layer) {
-        TfjsModel model = io.caption4j.zoo.KerasHdf5.read(notopH5, NsfwjsPackage.inceptionV3().modelConfig());
+        TfjsModel model = KerasHdf5.read(notopH5, NsfwjsPackage.inceptionV3().modelConfig());
         return new InceptionV3Encoder(new KerasConvNet(model, notopH5.toString(), layer.layerName()), layer,
                 "keras-h5/" + notopH5.getFileName());
     }
