@@ -164,7 +164,7 @@ public final class Evaluator {
         List<List<List<String>>> refs = new ArrayList<>();
         List<float[][]> attention = new ArrayList<>();
         for (Prediction p : predictions) {
-            attention.add(p.decoded.attention);
+            attention.add(p.decoded == null ? null : p.decoded.attention);
             hyps.add(tokenizer.tokenize(String.join(" ", p.words)));
             List<List<String>> r = new ArrayList<>();
             for (String c : p.example.captions) {

@@ -36,7 +36,7 @@ public final class TrainState {
         public double devLoss;
         public double bleu1, bleu2, bleu3, bleu4, ciderD, rougeL;
         /** Mean attention entropy / ln L of the decoded dev captions' words (1 = uniform). */
-        public double attentionEntropy;
+        public double attentionEntropy = Double.NaN;
         public double learningRate;
         public double seconds;
         public int skippedPairs;
