@@ -23,6 +23,12 @@ public final class EncoderOptions {
                     + "ImageNet layer of the nsfwjs model).")
     InceptionV3Encoder.FeatureLayer layer = InceptionV3Encoder.FeatureLayer.valueOf(DEFAULTS.layer);
 
+    @Option(names = "--pooled-layer",
+            description = "Layer whose spatial mean is the pooled vector that starts the decoder, computed in the same "
+                    + "pass: ${COMPLETION-CANDIDATES} (default: the --layer itself; MIXED10 gives ImageNet-level "
+                    + "2048 channels beside a MIXED5 grid).")
+    InceptionV3Encoder.FeatureLayer pooledLayer;
+
     @Option(names = "--pool", description = "Average-pool the feature grid k x k before the decoder "
             + "(17x17 -> 9x9 with 2; 1 = off) (default: ${DEFAULT-VALUE}).")
     int pool = DEFAULTS.pool;
@@ -32,7 +38,12 @@ public final class EncoderOptions {
 
     /** The encoder these options name. */
     ImageEncoder encoder() {
-        return InceptionEncoders.of(EncoderSpec.of(encoder, layer.name()));
+        return InceptionEncoders.of(EncoderSpec.of(encoder, layerSpec()));
+    }
+
+    /** The layer part of the encoder spec: {@code LAYER} or {@code GRID+POOLED}. */
+    String layerSpec() {
+        return InceptionEncoders.layerSpec(layer, pooledLayer);
     }
 
     FeatureSource featureSource(ImageEncoder enc) {

@@ -165,7 +165,8 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--data")) c.data = data.data.toString();
         if (given("--images")) c.images = data.images == null ? null : data.images.toString();
         if (given("--encoder")) c.encoder = enc.encoder;
-        if (given("--layer")) c.layer = enc.layer.name();
+        if (given("--layer")) c.layer = enc.layerSpec();
+        if (!given("--layer") && given("--pooled-layer")) c.layer = c.layer.split("\\+")[0] + "+" + enc.pooledLayer.name();
         if (given("--pool")) c.pool = enc.pool;
         if (devData != null) c.devData = devData.toString();
         if (devImages != null) c.devImages = devImages.toString();

@@ -27,6 +27,20 @@ class InceptionEncodersTest {
         assertTrue(m.contains("MIXED99"), m);
         m = assertThrows(CaptionException.class, () -> InceptionEncoders.of(EncoderSpec.of("vgg", "fc7"))).getMessage();
         assertTrue(m.contains("vgg:fc7") && m.contains("nsfwjs:LAYER"), m);
+        m = assertThrows(CaptionException.class, () -> InceptionEncoders.of("nsfwjs:MIXED5+MIXED9")).getMessage();
+        assertTrue(m.contains("MIXED5+MIXED9") && m.contains("GRID+POOLED"), m);
+        m = assertThrows(CaptionException.class, () -> InceptionEncoders.of("nsfwjs:MIXED5+MIXED7+MIXED10")).getMessage();
+        assertTrue(m.contains("GRID+POOLED"), m);
+        assertThrows(CaptionException.class, () -> InceptionEncoders.of("nsfwjs:MIXED5+"));
+    }
+
+    @Test
+    void theLayerPairSpellsGridThenPooled() {
+        assertEquals("MIXED5+MIXED10", InceptionEncoders.layerSpec(InceptionV3Encoder.FeatureLayer.MIXED5,
+                InceptionV3Encoder.FeatureLayer.MIXED10));
+        assertEquals("MIXED5", InceptionEncoders.layerSpec(InceptionV3Encoder.FeatureLayer.MIXED5,
+                InceptionV3Encoder.FeatureLayer.MIXED5));
+        assertEquals("MIXED7", InceptionEncoders.layerSpec(InceptionV3Encoder.FeatureLayer.MIXED7, null));
     }
 
     @Test

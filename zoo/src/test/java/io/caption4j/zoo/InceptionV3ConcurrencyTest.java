@@ -53,6 +53,13 @@ class InceptionV3ConcurrencyTest {
             double d = deep.encode(images.get(i)).spatial().sub(deepBatch.get(i).spatial()).amaxNumber().doubleValue();
             assertTrue(d < 1e-3, "mixed10 batched features differ from single by " + d);
         }
+        // a mixed5 grid with mixed10's pooled vector, in one pass: each part equals its own layer's
+        List<EncodedImage> pair = InceptionEncoders.of("nsfwjs:MIXED5+MIXED10").encodeAll(images);
+        for (int i = 0; i < images.size(); i++) {
+            assertEquals(0.0, pair.get(i).spatial().sub(batch.get(i).spatial()).amaxNumber().doubleValue(), 1e-4);
+            assertEquals(2048, pair.get(i).pooled().length());
+            assertEquals(0.0, pair.get(i).pooled().sub(deepBatch.get(i).pooled()).amaxNumber().doubleValue(), 1e-4);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<EncodedImage>> futures = new ArrayList<>();

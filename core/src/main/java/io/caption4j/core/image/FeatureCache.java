@@ -121,19 +121,19 @@ public final class FeatureCache {
                 throw new IOException("not a caption4j feature file");
             }
             int h = m.getInt(), w = m.getInt(), c = m.getInt();
-            long expected = HEADER + 2L * ((long) h * w * c + c);
-            if (h <= 0 || w <= 0 || c <= 0 || ch.size() != expected) {
+            long pooledSize = (ch.size() - HEADER) / 2 - (long) h * w * c;   // the pooled vector may come from another layer
+            if (h <= 0 || w <= 0 || c <= 0 || (ch.size() - HEADER) % 2 != 0 || pooledSize <= 0 || pooledSize > 1 << 20) {
                 throw new IOException("size " + ch.size() + " does not match " + h + "x" + w + "x" + c);
             }
-            float[] spatial = new float[h * w * c], pooled = new float[c];
+            float[] spatial = new float[h * w * c], pooled = new float[(int) pooledSize];
             for (int i = 0; i < spatial.length; i++) {
                 spatial[i] = Float16.toFloat(m.getShort());
             }
-            for (int i = 0; i < c; i++) {
+            for (int i = 0; i < pooled.length; i++) {
                 pooled[i] = Float16.toFloat(m.getShort());
             }
             return new EncodedImage(Nd4j.create(spatial, new long[]{(long) h * w, c}, DataType.FLOAT),
-                    Nd4j.create(pooled, new long[]{c}, DataType.FLOAT), h, w);
+                    Nd4j.create(pooled, new long[]{pooled.length}, DataType.FLOAT), h, w);
         }
     }
 }

@@ -30,7 +30,10 @@ public final class TrainConfig {
     /** coco / file formats: the dev set's captions file and image folder (flickr8k uses its dev split). */
     public String devData;
     public String devImages;
-    /** The encoder and its feature layer, the two parts of an {@link EncoderSpec} (see {@link #encoderSpec()}). */
+    /**
+     * The encoder and its feature layer, the two parts of an {@link EncoderSpec} (see {@link #encoderSpec()}); the
+     * layer may name a grid and a pooled-vector layer, {@code MIXED5+MIXED10}.
+     */
     public String encoder = "nsfwjs";
     public String layer = "MIXED5";
     public int pool = 2;

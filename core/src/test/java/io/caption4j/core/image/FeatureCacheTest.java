@@ -42,6 +42,17 @@ class FeatureCacheTest {
     }
 
     @Test
+    void aPooledVectorFromAnotherLayerKeepsItsOwnSize(@TempDir Path dir) throws Exception {
+        FeatureCache cache = new FeatureCache(dir, "enc#mixed5+mixed10/pool2");
+        INDArray pooled = Nd4j.rand(DataType.FLOAT, 20).subi(0.5);                            // [20], not [7]
+        cache.put("b", new EncodedImage(sample(4).spatial(), pooled, 9, 9));
+        EncodedImage back = cache.find("b");
+        assertArrayEquals(new long[]{20}, back.pooled().shape());
+        assertArrayEquals(new long[]{81, 7}, back.spatial().shape());
+        assertTrue(pooled.sub(back.pooled()).amaxNumber().doubleValue() < 1e-3);
+    }
+
+    @Test
     void unreadableEntriesAreRecomputedAndNoTempFilesRemain(@TempDir Path dir) throws Exception {
         FeatureCache cache = new FeatureCache(dir, "enc");
         cache.get("a", () -> sample(3));
