@@ -115,8 +115,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "Beam size for the validation decoding, 1 = greedy (default: ${DEFAULT-VALUE}).")
     int validationBeam = DEFAULTS.validationBeam;
     @Option(names = "--patience",
-            description = "Early stopping: epochs without a lower dev loss, 0 = off (default: ${DEFAULT-VALUE}).")
+            description = "Early stopping: epochs without a better dev score, 0 = off (default: ${DEFAULT-VALUE}).")
     int earlyStoppingPatience = DEFAULTS.earlyStoppingPatience;
+    @Option(names = "--select-by",
+            description = "Which epoch's network is best.zip (and what --patience watches): ${COMPLETION-CANDIDATES} "
+                    + "(default: ${DEFAULT-VALUE}; CIDER_D scores the --validation-images captions).")
+    TrainConfig.Selection selectBy = DEFAULTS.selectBy;
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = DEFAULTS.seed;
     @Option(names = "--max-steps", description = "Stop with a checkpoint after this many steps in total (for time-boxed runs).")
@@ -204,6 +208,7 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--validation-images")) c.validationImages = validationImages;
         if (given("--validation-beam")) c.validationBeam = validationBeam;
         if (given("--patience")) c.earlyStoppingPatience = earlyStoppingPatience;
+        if (given("--select-by")) c.selectBy = selectBy;
         if (given("--seed")) c.seed = seed;
         if (c.embedding != EmbeddingMode.SCRATCH && c.wordVectors == null) {
             throw new CaptionException("--embedding " + c.embedding + " needs --word-vectors");

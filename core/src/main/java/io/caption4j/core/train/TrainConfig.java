@@ -87,8 +87,18 @@ public final class TrainConfig {
     public int validationImages;
     /** Beam size of the validation decoding (1 = greedy). */
     public int validationBeam = 1;
-    /** Stop after this many epochs without a lower dev loss (0 = never). */
+    /** Stop after this many epochs without a better dev score (0 = never). */
     public int earlyStoppingPatience;
+    /** What makes an epoch's network the best one ({@code best.zip}) and what early stopping watches. */
+    public Selection selectBy = Selection.DEV_LOSS;
+
+    /** The dev score that picks the best network. */
+    public enum Selection {
+        /** The lowest teacher-forced dev loss (cheap: no decoding needed). */
+        DEV_LOSS,
+        /** The highest CIDEr-D of the validation captions (what people read; needs validation decoding). */
+        CIDER_D
+    }
 
     /** The encoder as a spec ({@code nsfwjs:MIXED5}), the form saved models record. */
     public EncoderSpec encoderSpec() {
@@ -116,6 +126,7 @@ public final class TrainConfig {
         check(checkpointEverySteps >= 0 && checkpointEveryMinutes >= 0, "checkpoint intervals must be >= 0");
         check(validationImages >= 0 && validationBeam >= 1, "validationImages must be >= 0 and validationBeam >= 1");
         check(earlyStoppingPatience >= 0, "earlyStoppingPatience must be >= 0");
+        check(selectBy != null, "selectBy must be DEV_LOSS or CIDER_D");
         check(embedding == EmbeddingMode.SCRATCH || wordVectors != null,
                 "embedding " + embedding + " needs wordVectors (a GloVe file)");
         return this;

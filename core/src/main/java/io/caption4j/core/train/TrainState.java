@@ -12,6 +12,8 @@ public final class TrainState {
     /** Optimiser steps so far. */
     public long step;
     public double bestDevLoss = Double.POSITIVE_INFINITY;
+    /** The dev CIDEr-D of the best epoch (what {@link TrainConfig.Selection#CIDER_D} compares). */
+    public double bestCiderD = Double.NEGATIVE_INFINITY;
     public int bestEpoch;
     public int epochsWithoutImprovement;
     public boolean finished;

@@ -179,7 +179,8 @@ public final class Trainer {
     private Checkpoint run(Checkpoint ck) {
         CaptionBatcher batcher = new CaptionBatcher(ck.vocabulary, tokenizer, ck.config.maxLength);
         CheckpointSchedule schedule = new CheckpointSchedule(ck.config, ck.state);
-        EarlyStopping earlyStopping = new EarlyStopping(dev != null, ck.config.earlyStoppingPatience);
+        EarlyStopping earlyStopping = new EarlyStopping(dev != null, ck.config.earlyStoppingPatience,
+                ck.config.selectBy);
         while (ck.state.epoch < ck.config.epochs && !ck.state.finished) {
             int epoch = ck.state.epoch + 1;
             if (!trainEpoch(ck, epoch, batcher, schedule)) {
@@ -267,7 +268,7 @@ public final class Trainer {
         TrainState.EpochResult r = validate(ck, batcher, epoch);
         s.history.add(r);
         log.info("{}", r);
-        boolean improved = earlyStopping.record(s, epoch, r.devLoss);
+        boolean improved = earlyStopping.record(s, epoch, r.devLoss, r.ciderD);
         s.epoch = epoch;
         s.batchInEpoch = 0;
         s.epochLossSum = 0;
@@ -282,8 +283,9 @@ public final class Trainer {
         save(ck, LATEST);
         schedule.saved(System.nanoTime());
         if (stopEarly) {
-            log.info("Stopping early: no lower dev loss for {} epochs (best: epoch {}, {})", s.epochsWithoutImprovement,
-                    s.bestEpoch, String.format("%.4f", s.bestDevLoss));
+            log.info("Stopping early: no better dev {} for {} epochs (best: epoch {}, dev loss {}, CIDEr-D {})",
+                    ck.config.selectBy, s.epochsWithoutImprovement, s.bestEpoch, String.format("%.4f", s.bestDevLoss),
+                    String.format("%.4f", s.bestCiderD));
         }
         listener.onEpochEnd(r);
     }

@@ -9,28 +9,42 @@ class TrainingLoopPartsTest {
     @Test
     void earlyStoppingKeepsTheBestEpochAndStopsAfterPatienceEpochsWithoutImprovement() {
         TrainState s = new TrainState();
-        EarlyStopping stopping = new EarlyStopping(true, 2);
-        assertTrue(stopping.record(s, 1, 3.0));
-        assertTrue(stopping.record(s, 2, 2.5));
-        assertFalse(stopping.record(s, 3, 2.5));            // equal is no improvement
+        EarlyStopping stopping = new EarlyStopping(true, 2, TrainConfig.Selection.DEV_LOSS);
+        assertTrue(stopping.record(s, 1, 3.0, 0.1));
+        assertTrue(stopping.record(s, 2, 2.5, 0.1));
+        assertFalse(stopping.record(s, 3, 2.5, 0.1));            // equal is no improvement
         assertFalse(stopping.shouldStop(s));
-        assertFalse(stopping.record(s, 4, Double.NaN));     // no readable dev image
+        assertFalse(stopping.record(s, 4, Double.NaN, 0.1));     // no readable dev image
         assertTrue(stopping.shouldStop(s));
         assertEquals(2, s.bestEpoch);
         assertEquals(2.5, s.bestDevLoss, 0);
         assertEquals(2, s.epochsWithoutImprovement);
 
         TrainState never = new TrainState();
-        EarlyStopping patienceZero = new EarlyStopping(true, 0);
+        EarlyStopping patienceZero = new EarlyStopping(true, 0, TrainConfig.Selection.DEV_LOSS);
         for (int epoch = 1; epoch <= 5; epoch++) {
-            patienceZero.record(never, epoch, 1.0);
+            patienceZero.record(never, epoch, 1.0, 0.1);
         }
         assertFalse(patienceZero.shouldStop(never));
         TrainState noDev = new TrainState();
-        EarlyStopping withoutDev = new EarlyStopping(false, 1);
-        assertFalse(withoutDev.record(noDev, 1, Double.NaN));
+        EarlyStopping withoutDev = new EarlyStopping(false, 1, TrainConfig.Selection.DEV_LOSS);
+        assertFalse(withoutDev.record(noDev, 1, Double.NaN, 0.1));
         assertFalse(withoutDev.shouldStop(noDev));
         assertEquals(0, noDev.bestEpoch);
+    }
+
+    @Test
+    void selectionByCiderDKeepsTheEpochWithTheHighestDevCiderDWhateverItsLoss() {
+        TrainState s = new TrainState();
+        EarlyStopping byCider = new EarlyStopping(true, 2, TrainConfig.Selection.CIDER_D);
+        assertTrue(byCider.record(s, 1, 3.0, 0.20));
+        assertTrue(byCider.record(s, 2, 3.1, 0.25));         // a higher loss but better captions
+        assertFalse(byCider.record(s, 3, 2.9, 0.24));        // a lower loss is not what it watches
+        assertFalse(byCider.record(s, 4, 2.8, Double.NaN));  // no validation captions
+        assertTrue(byCider.shouldStop(s));
+        assertEquals(2, s.bestEpoch);
+        assertEquals(0.25, s.bestCiderD, 0);
+        assertEquals(3.1, s.bestDevLoss, 0);
     }
 
     @Test
