@@ -77,6 +77,7 @@ public final class CaptionBatcher {
         int b = images.size();
         int regions = images.get(0).regions();
         long channels = images.get(0).channels();
+        long pooledSize = images.get(0).pooled().length();          // may differ from channels (another layer's mean)
         List<int[]> ids = new ArrayList<>();
         int steps = 1;
         for (String c : captions) {
@@ -85,13 +86,14 @@ public final class CaptionBatcher {
             steps = Math.max(steps, Math.min(maxLength, seq.length - 1));
         }
         INDArray feats = Nd4j.create(DataType.FLOAT, b, regions, channels);
-        INDArray pooled = Nd4j.create(DataType.FLOAT, b, channels);
+        INDArray pooled = Nd4j.create(DataType.FLOAT, b, pooledSize);                        // [B, P]
         float[] in = new float[b * steps], target = new float[b * steps], mask = new float[b * steps];
         for (int i = 0; i < b; i++) {
             EncodedImage e = images.get(i);
-            if (e.regions() != regions || e.channels() != channels) {
+            if (e.regions() != regions || e.channels() != channels || e.pooled().length() != pooledSize) {
                 throw new IllegalArgumentException("Image " + i + " has " + e.regions() + "x" + e.channels()
-                        + " features, the first " + regions + "x" + channels);
+                        + " features and a pooled vector of " + e.pooled().length() + ", the first " + regions + "x"
+                        + channels + " and " + pooledSize);
             }
             feats.putSlice(i, e.spatial().castTo(DataType.FLOAT));
             pooled.putRow(i, e.pooled().castTo(DataType.FLOAT));

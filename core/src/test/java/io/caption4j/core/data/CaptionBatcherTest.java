@@ -57,6 +57,22 @@ class CaptionBatcherTest {
     }
 
     @Test
+    void aPooledVectorOfAnotherSizeTrainsANetworkOfThatPooledSize() {
+        Nd4j.getRandom().setSeed(3);
+        INDArray pooled = Nd4j.rand(DataType.FLOAT, 9);                                   // [P] = 9, channels 6
+        EncodedImage e = new EncodedImage(image(1).spatial(), pooled, 2, 2);
+        MultiDataSet b = new CaptionBatcher(vocab, tok, 10).batch(List.of(e, e), List.of("a dog", "a cat"));
+        assertArrayEquals(new long[]{2, 9}, b.getFeatures(1).shape());
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(6).pooledSize(9).projectionSize(4).embeddingSize(3)
+                .hiddenSize(4).attentionSize(3).outputHiddenSize(4).vocabularySize(vocab.size()).build();
+        assertTrue(Double.isFinite(net.score(b)));
+        EncodedImage other = new EncodedImage(image(2).spatial(), image(2).pooled(), 2, 2);     // pooled [6]
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> new CaptionBatcher(vocab, tok, 10).batch(List.of(e, other), List.of("a", "a"))).getMessage();
+        assertTrue(m.contains("pooled vector of 6"), m);
+    }
+
+    @Test
     void epochSamplingIsDeterministic() {
         CaptionDataset d = new CaptionDataset() {
             final List<Example> ex = List.of(new Example("x", Path.of("x"), List.of("1", "2", "3")),
