@@ -82,6 +82,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--scheduled-sampling", description = "Probability of feeding the predicted previous word, "
             + "0 = full teacher forcing (default: ${DEFAULT-VALUE}).")
     double scheduledSampling = DEFAULTS.scheduledSampling;
+    @Option(names = "--flip", description = "Horizontal-flip augmentation: each training pair's feature grid mirrored "
+            + "with probability 1/2, \"left\" and \"right\" swapped in its caption.")
+    boolean horizontalFlip = DEFAULTS.horizontalFlip;
     @Option(names = "--embedding", description = "Word embeddings: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; "
             + "FROZEN and FINE_TUNE need --word-vectors).")
     EmbeddingMode embedding = DEFAULTS.embedding;
@@ -187,6 +190,7 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--gate")) c.gated = gated;
         if (given("--projection-activation")) c.projectionActivation = projectionActivation;
         if (given("--scheduled-sampling")) c.scheduledSampling = scheduledSampling;
+        if (given("--flip")) c.horizontalFlip = horizontalFlip;
         if (given("--embedding")) c.embedding = embedding;
         if (given("--embedding-size")) c.embeddingSize = embeddingSize;
         if (wordVectors != null) {

@@ -3,6 +3,7 @@ package io.caption4j.core.data;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
@@ -48,6 +49,14 @@ public final class CaptionBatcher {
 
     /** The batch of the pairs whose images {@code features} can read, in order; counts the others. */
     public Batch readBatch(List<EpochSampler.Pair> pairs, FeatureSource features) {
+        return readBatch(pairs, features, null);
+    }
+
+    /**
+     * As {@link #readBatch(List, FeatureSource)}, each pair mirrored ({@link HorizontalFlip}) with probability 1/2
+     * drawn from {@code flips}; null flips none.
+     */
+    public Batch readBatch(List<EpochSampler.Pair> pairs, FeatureSource features, Random flips) {
         List<CaptionDataset.Example> examples = new ArrayList<>(pairs.size());
         for (EpochSampler.Pair p : pairs) {
             examples.add(p.example);
@@ -59,8 +68,9 @@ public final class CaptionBatcher {
         for (EpochSampler.Pair p : pairs) {
             EncodedImage e = encoded.get(p.example);
             if (e != null) {
-                images.add(e);
-                captions.add(p.caption);
+                boolean flip = flips != null && flips.nextBoolean();
+                images.add(flip ? HorizontalFlip.flip(e) : e);
+                captions.add(flip ? HorizontalFlip.swapLeftRight(p.caption) : p.caption);
             } else {
                 skipped++;
             }

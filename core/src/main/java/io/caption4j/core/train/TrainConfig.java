@@ -78,6 +78,8 @@ public final class TrainConfig {
     public double gradientClip = 5.0;
     /** Scheduled sampling: probability of feeding the previous predicted word instead of the true one. */
     public double scheduledSampling;
+    /** Horizontal-flip augmentation: each training pair mirrored with probability 1/2 ("left"/"right" swapped). */
+    public boolean horizontalFlip;
     public long seed = 42;
 
     // checkpoints and validation

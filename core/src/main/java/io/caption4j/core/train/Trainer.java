@@ -238,13 +238,14 @@ public final class Trainer {
         TrainConfig c = ck.config;
         TrainState s = ck.state;
         CaptionNetwork net = ck.network;
-        CaptionBatcher.Batch batch = batcher.readBatch(pairs, features);
+        long stepSeed = c.seed * 1_000_003L + s.step;
+        Random flips = c.horizontalFlip ? new Random(stepSeed ^ 0x5DEECE66DL) : null;
+        CaptionBatcher.Batch batch = batcher.readBatch(pairs, features, flips);
         s.epochSkippedPairs += batch.skippedPairs;
         MultiDataSet mds = batch.data;
         if (mds == null) {
             return 0;
         }
-        long stepSeed = c.seed * 1_000_003L + s.step;
         if (c.scheduledSampling > 0) {
             ScheduledSampling.apply(net, mds, c.scheduledSampling, new Random(stepSeed));
         }
