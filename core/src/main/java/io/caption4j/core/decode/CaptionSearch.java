@@ -66,6 +66,24 @@ public final class CaptionSearch {
         }
     }
 
+    /** Ids a caption never contains: the decoder's distribution is renormalised over the other words. */
+    private static final int[] NEVER_EMITTED = {Vocabulary.PAD_ID, Vocabulary.START_ID, Vocabulary.UNK_ID};
+
+    /**
+     * The next word's log-probabilities, with temperature: {@code <pad>}, {@code <start>} and {@code <unk>} masked
+     * out (log-probability -infinity, the rest renormalised), as the reference implementations do, so that no
+     * strategy ever writes "a <unk> costume".
+     */
+    static double[] wordLogProbs(float[] logits, double temperature) {
+        float[] masked = logits.clone();
+        for (int id : NEVER_EMITTED) {
+            if (id < masked.length) {
+                masked[id] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return logSoftmax(masked, temperature);
+    }
+
     /** log-softmax of a row of logits, with temperature. */
     static double[] logSoftmax(float[] logits, double temperature) {
         double max = Double.NEGATIVE_INFINITY;
@@ -105,8 +123,8 @@ public final class CaptionSearch {
                     continue;
                 }
                 float[] row = out.logits.getRow(i).toFloatVector();
-                double[] lp = logSoftmax(row, 1.0);
-                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(logSoftmax(row, o.temperature), o.topK, rnd)
+                double[] lp = wordLogProbs(row, 1.0);
+                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(wordLogProbs(row, o.temperature), o.topK, rnd)
                         : argmax(lp);
                 logp[i] += lp[w];
                 att.get(i).add(out.alpha.getRow(i).toFloatVector());
@@ -160,7 +178,7 @@ public final class CaptionSearch {
             PriorityQueue<double[]> best = new PriorityQueue<>(Comparator.comparingDouble(a -> a[0]));
             double[][] lps = new double[live.size()][];
             for (int i = 0; i < live.size(); i++) {
-                lps[i] = logSoftmax(out.logits.getRow(i).toFloatVector(), 1.0);
+                lps[i] = wordLogProbs(out.logits.getRow(i).toFloatVector(), 1.0);
                 for (int w = 0; w < lps[i].length; w++) {
                     double score = live.get(i).logp + lps[i][w];
                     if (best.size() < k) {
@@ -225,14 +243,14 @@ public final class CaptionSearch {
         }
         double total = 0;
         for (double v : logp) {
-            if (v >= cutoff) {
+            if (v >= cutoff && v > Double.NEGATIVE_INFINITY) {
                 total += Math.exp(v);
             }
         }
         double u = rnd.nextDouble() * total;
         int last = -1;
         for (int i = 0; i < n; i++) {
-            if (logp[i] >= cutoff) {
+            if (logp[i] >= cutoff && logp[i] > Double.NEGATIVE_INFINITY) {
                 last = i;
                 u -= Math.exp(logp[i]);
                 if (u <= 0) {

@@ -97,7 +97,7 @@ class CaptionSearchTest {
             return;
         }
         AttentionDecoderStep.Output out = step.step(s, new int[]{prev});
-        double[] lp = CaptionSearch.logSoftmax(out.logits.getRow(0).toFloatVector(), 1.0);
+        double[] lp = CaptionSearch.wordLogProbs(out.logits.getRow(0).toFloatVector(), 1.0);
         for (int w = 0; w < V; w++) {
             if (w == Vocabulary.END_ID) {
                 if (logp + lp[w] > best[0]) {
@@ -110,6 +110,34 @@ class CaptionSearchTest {
                 search(out.state, w, next, logp + lp[w], left - 1, best, arg);
             }
         }
+    }
+
+    @Test
+    void noStrategyEverWritesUnkPadOrStartEvenWhenTheNetworkPrefersThem() {
+        Nd4j.getRandom().setSeed(5);
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(8).pooledSize(8).projectionSize(6).embeddingSize(4)
+                .hiddenSize(6).attentionSize(5).outputHiddenSize(6).vocabularySize(V).dataType(DataType.DOUBLE).seed(4).build();
+        INDArray outB = net.getVertex(CaptionNetwork.DECODER).paramTable(false).get("outB");   // [1, V]
+        outB.putScalar(Vocabulary.UNK_ID, 50.0);                                               // <unk> almost surely
+        outB.putScalar(Vocabulary.PAD_ID, 40.0);
+        outB.putScalar(Vocabulary.START_ID, 40.0);
+        try (AttentionDecoderStep biased = AttentionDecoderStep.of(net)) {
+            AttentionDecoderStep.State s = biased.start(feats, pooled, null);
+            for (DecodeOptions o : List.of(DecodeOptions.greedy(), DecodeOptions.beam(3), DecodeOptions.sample(1.0, 0, 7),
+                    DecodeOptions.sample(2.0, 5, 8))) {
+                for (int i = 0; i < 3; i++) {
+                    DecodedCaption c = CaptionSearch.decode(biased, s.select(i), o.withMaxLength(8)).get(0);
+                    for (int w : c.tokens) {
+                        assertTrue(w != Vocabulary.UNK_ID && w != Vocabulary.PAD_ID && w != Vocabulary.START_ID,
+                                o.strategy + " wrote id " + w + " in " + Arrays.toString(c.tokens));
+                    }
+                    assertTrue(Double.isFinite(c.logProb), o.strategy + ": " + c.logProb);
+                }
+            }
+        }
+        double[] lp = CaptionSearch.wordLogProbs(new float[]{9, 9, 0, 9, 0, 0}, 1.0);
+        assertEquals(Double.NEGATIVE_INFINITY, lp[Vocabulary.UNK_ID]);
+        assertEquals(Math.log(1.0 / 3), lp[Vocabulary.END_ID], 1e-9, "renormalised over the words left");
     }
 
     @Test
