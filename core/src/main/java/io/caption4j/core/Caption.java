@@ -10,6 +10,7 @@ public final class Caption {
     private final int gridHeight, gridWidth;
     private final double millis;
 
+    /** A caption of these words with one attention map per word, each row-major over the grid. */
     public Caption(List<String> tokens, double logProb, float[][] attention, int gridHeight, int gridWidth, double millis) {
         this.tokens = List.copyOf(tokens);
         this.logProb = logProb;
@@ -24,6 +25,7 @@ public final class Caption {
         return String.join(" ", tokens);
     }
 
+    /** The words, without {@code <start>} and {@code <end>}. */
     public List<String> tokens() {
         return tokens;
     }
@@ -35,6 +37,10 @@ public final class Caption {
 
     /** Attention weights of word {@code i} over the feature grid, [gridHeight][gridWidth]; they sum to 1. */
     public float[][] attention(int i) {
+        if (i < 0 || i >= attention.length) {
+            throw new IndexOutOfBoundsException("No attention map for word " + i + ": the caption has " + attention.length
+                    + " words (0 to " + (attention.length - 1) + ")");
+        }
         float[][] map = new float[gridHeight][gridWidth];
         for (int y = 0; y < gridHeight; y++) {
             System.arraycopy(attention[i], y * gridWidth, map[y], 0, gridWidth);
@@ -42,10 +48,12 @@ public final class Caption {
         return map;
     }
 
+    /** Rows of the attention grid (9 for the default model's 9x9). */
     public int gridHeight() {
         return gridHeight;
     }
 
+    /** Columns of the attention grid. */
     public int gridWidth() {
         return gridWidth;
     }

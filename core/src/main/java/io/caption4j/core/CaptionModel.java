@@ -4,6 +4,8 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
+import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.image.EncoderProvider;
 import io.caption4j.core.image.FeaturePooling;
 import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.image.ImageLoader;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.AttentionDecoder;
 import io.caption4j.layers.AttentionDecoderStep;
@@ -44,10 +47,12 @@ public final class CaptionModel implements AutoCloseable {
     private final int poolWindow;
     private final Vocabulary vocabulary;
     private final CaptionNetwork network;
-    private final AttentionDecoderStep step;
+    private AttentionDecoderStep step;                // the decoder's inference weights, remade when the network trains
+    private int stepIteration;                        // the network's iteration count when step was made
     private final DecodeOptions defaults;
     private final long featureSize;
     private final String trainingConfig;
+    private final ImageLoader loader = new ImageLoader();
     private volatile boolean closed;
 
     private CaptionModel(Builder b, CaptionNetwork network) {
@@ -57,12 +62,14 @@ public final class CaptionModel implements AutoCloseable {
         this.vocabulary = b.vocabulary;
         this.network = network;
         this.step = AttentionDecoderStep.of(network);
+        this.stepIteration = network.getConfiguration().getIterationCount();
         DecodeOptions d = DecodeOptions.beamOrGreedy(b.beamSize);
         this.defaults = d.withMaxLength(b.maxLength);
         this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
         this.trainingConfig = b.trainingConfig;
     }
 
+    /** A builder of a model from its parts; see {@link Builder}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -157,6 +164,7 @@ public final class CaptionModel implements AutoCloseable {
             return this;
         }
 
+        /** The model; a CaptionException naming the first missing or inconsistent part. */
         public CaptionModel build() {
             if (encoder == null) {
                 throw new CaptionException("CaptionModel needs an encoder: setEncoder(...)");
@@ -196,25 +204,78 @@ public final class CaptionModel implements AutoCloseable {
         }
     }
 
+    /** Captions one image with the model's default decoding ({@link #defaultOptions()}: beam 3 unless saved otherwise). */
     public Caption describe(BufferedImage image) {
         return describe(image, defaults);
     }
 
+    /** Captions one image with the given decoding (greedy, beam or sampling: see {@link DecodeOptions}). */
     public Caption describe(BufferedImage image, DecodeOptions options) {
+        if (image == null) {
+            throw new CaptionException("describe needs an image, got null");
+        }
         return describeAll(List.of(image), options).get(0);
     }
 
+    /** Captions an image file (JPEG, PNG, BMP, GIF; CMYK JPEGs too); a CaptionException if it cannot be read. */
+    public Caption describe(Path file) {
+        if (file == null) {
+            throw new CaptionException("describe needs an image file, got null");
+        }
+        return describe(loader.read(file));
+    }
+
+    /** Captions the image in a stream (read to its end, not closed). */
+    public Caption describe(InputStream in) {
+        if (in == null) {
+            throw new CaptionException("describe needs an image stream, got null");
+        }
+        return describe(loader.read(in, "stream"));
+    }
+
+    /** Captions the image in an encoded file's bytes (JPEG, PNG, ...). */
+    public Caption describe(byte[] encodedImage) {
+        if (encodedImage == null) {
+            throw new CaptionException("describe needs image bytes, got null");
+        }
+        return describe(loader.read(encodedImage, "bytes"));
+    }
+
+    /** Captions the image at a URL ({@code file:}, {@code http(s):}, ...), read with a 30 s timeout. */
+    public Caption describe(URL url) {
+        if (url == null) {
+            throw new CaptionException("describe needs an image URL, got null");
+        }
+        try {
+            URLConnection c = url.openConnection();
+            c.setConnectTimeout(30_000);
+            c.setReadTimeout(30_000);
+            try (InputStream in = c.getInputStream()) {
+                return describe(loader.read(in, url.toString()));
+            }
+        } catch (IOException e) {
+            throw new CaptionException("Cannot read the image at " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Captions images with the default decoding; see {@link #describeAll(List, DecodeOptions)}. */
     public List<Caption> describeAll(List<BufferedImage> images) {
         return describeAll(images, defaults);
     }
 
-    /** Captions a batch of images: one encoder batch, one decoder batch (beam search runs image by image). */
+    /**
+     * Captions a batch of images: one encoder batch for all of them; greedy and sampling decode them as one batch too,
+     * beam search runs image by image. Each caption's {@link Caption#millis()} is the time of the whole call.
+     */
     public List<Caption> describeAll(List<BufferedImage> images, DecodeOptions options) {
         if (closed) {
-            throw new IllegalStateException("This CaptionModel is closed");
+            throw new CaptionException("This CaptionModel is closed");
         }
         if (images == null || images.isEmpty() || images.stream().anyMatch(Objects::isNull)) {
             throw new CaptionException("describe needs at least one image and no null images");
+        }
+        if (options == null) {
+            throw new CaptionException("describe needs decoding options, got null (use defaultOptions())");
         }
         long t0 = System.nanoTime();
         List<EncodedImage> encoded = FeaturePooling.encodeAll(encoder, images, poolWindow);
@@ -224,7 +285,7 @@ public final class CaptionModel implements AutoCloseable {
                         + " channels but the decoder expects " + featureSize);
             }
         }
-        List<DecodedCaption> decoded = CaptionSearch.decode(step, encoded, vocabulary, options);
+        List<DecodedCaption> decoded = CaptionSearch.decode(currentStep(), encoded, vocabulary, options);
         double ms = (System.nanoTime() - t0) / 1e6;
         List<Caption> out = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
@@ -235,17 +296,45 @@ public final class CaptionModel implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The decoder's inference weights, remade when the network has trained since they were made, so that describe
+     * and save always use the same parameters.
+     */
+    private synchronized AttentionDecoderStep currentStep() {
+        int iteration = network.getConfiguration().getIterationCount();
+        if (iteration != stepIteration) {
+            step.close();
+            step = AttentionDecoderStep.of(network);
+            stepIteration = iteration;
+        }
+        return step;
+    }
+
+    /** The image encoder (shared with other models of the same spec: see the encoder provider). */
     public ImageEncoder encoder() {
         return encoder;
     }
 
+    /** The words the decoder knows. */
     public Vocabulary vocabulary() {
         return vocabulary;
     }
 
-    /** The decoder network (for fine-tuning or inspection). */
+    /**
+     * The decoder network, live: fine-tune it with {@code network().fit(...)} (batches from
+     * {@code io.caption4j.core.data.CaptionBatcher}) and the next {@link #describe} and {@link #save} use the new
+     * weights. After changing parameters by hand (not through {@code fit}), call {@link #refresh()}.
+     */
     public CaptionNetwork network() {
         return network;
+    }
+
+    /** Makes describe use the network's current parameters now (needed only after changing them outside {@code fit}). */
+    public synchronized void refresh() {
+        checkOpen();
+        step.close();
+        step = AttentionDecoderStep.of(network);
+        stepIteration = network.getConfiguration().getIterationCount();
     }
 
     /** The k of the k x k pooling applied to the encoder's grid. */
@@ -258,27 +347,52 @@ public final class CaptionModel implements AutoCloseable {
         return trainingConfig;
     }
 
+    /** The decoding {@link #describe(BufferedImage)} uses: beam size and maximum length saved with the model. */
     public DecodeOptions defaultOptions() {
         return defaults;
     }
 
+    /**
+     * Frees the decoder's inference weights (off-heap memory) and refuses further use. The encoder is not freed: it is
+     * shared by every model of the same encoder spec and held by its provider for the life of the process.
+     */
     @Override
-    public void close() {
-        closed = true;
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            step.close();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new CaptionException("This CaptionModel is closed");
+        }
     }
 
     // ---------------------------------------------------------------- saving and loading
 
-    /** Saves the model in float32. */
-    public void save(Path file) throws IOException {
+    /** Saves the model in float32, atomically; a CaptionException if the file cannot be written. */
+    public void save(Path file) {
         save(file, false);
     }
 
-    /** Saves the model ({@link ModelArchive}), its parameters in float16 if {@code half} (half the size), atomically. */
-    public void save(Path file, boolean half) throws IOException {
+    /**
+     * Saves the model ({@link ModelArchive}) atomically, its parameters in float16 if {@code half} (the file is then
+     * about 80% of the float32 one: the zip already compresses float32 well); a CaptionException if it cannot be written.
+     */
+    public synchronized void save(Path file, boolean half) {
+        checkOpen();
+        if (file == null) {
+            throw new CaptionException("save needs a file, got null");
+        }
         ModelArchive.Settings s = new ModelArchive.Settings(encoderSpec, encoder.id(), poolWindow, defaults.beamSize,
                 defaults.maxLength, trainingConfig);
-        ModelArchive.write(file, s, network, vocabulary, half);
+        try {
+            ModelArchive.write(file, s, network, vocabulary, half);
+        } catch (IOException e) {
+            throw new CaptionException("Cannot save the model to " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Loads a model, recreating its encoder from the saved spec. */

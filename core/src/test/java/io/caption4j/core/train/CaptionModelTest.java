@@ -178,7 +178,7 @@ class CaptionModelTest {
 
         CaptionModel closed = CaptionModel.load(good);
         closed.close();
-        assertThrows(IllegalStateException.class, () -> closed.describe(photos.get(0)));
+        assertThrows(CaptionException.class, () -> closed.describe(photos.get(0)));
     }
 
     /** Copies a zip with one text entry changed. */
