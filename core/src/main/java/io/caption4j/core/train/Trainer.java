@@ -19,14 +19,18 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoder;
 import io.caption4j.layers.AttentionDecoderStep;
 import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.layers.EmbeddingMode;
+import io.caption4j.layers.FeatureProjection;
 import io.caption4j.layers.PenaltySource;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.slf4j.Logger;
@@ -110,6 +114,53 @@ public final class Trainer {
         return run(new Checkpoint(config, new TrainState(), vocabulary, net));
     }
 
+    /**
+     * Starts a fresh run of a network of your own (a custom feature layer, a GRU, other sizes) with everything the
+     * built-in one gets: checkpoints, resume, validation, model selection and early stopping. The network keeps its own
+     * updater: build it with {@link #updater(TrainConfig)} for the configuration's learning-rate schedule. The
+     * configuration's network settings (sizes, cell, dropout, ...) are not used; refuses an existing checkpoint.
+     */
+    public Checkpoint start(Vocabulary vocabulary, CaptionNetwork network) {
+        if (Files.exists(outDir.resolve(LATEST))) {
+            throw new CaptionException(outDir.resolve(LATEST) + " exists: resume it, or train into another folder");
+        }
+        if (network == null || vocabulary == null) {
+            throw new CaptionException("start needs a vocabulary and a network");
+        }
+        checkCompatible(network, featureSizes(), vocabulary.size());
+        return run(new Checkpoint(config, new TrainState(), vocabulary, network));
+    }
+
+    /** A CaptionException unless the network reads these features and predicts this vocabulary. */
+    static void checkCompatible(CaptionNetwork network, long[] featureSizes, int vocabularySize) {
+        GraphVertex v = network.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
+        if (!(v instanceof AttentionDecoder)) {
+            throw new CaptionException("The network was not made by CaptionNetwork.builder() (no '" + CaptionNetwork.DECODER
+                    + "' attention decoder)");
+        }
+        AttentionDecoder dec = (AttentionDecoder) v;
+        if (dec.getVocabularySize() != vocabularySize) {
+            throw new CaptionException("The network predicts " + dec.getVocabularySize() + " words but the vocabulary has "
+                    + vocabularySize + ": build it with vocabularySize(vocabulary.size())");
+        }
+        if (dec.getPooledSize() != featureSizes[1]) {
+            throw new CaptionException("The network expects a pooled vector of " + dec.getPooledSize()
+                    + " but the encoder gives " + featureSizes[1] + ": build it with pooledSize(" + featureSizes[1] + ")");
+        }
+        if (network.getVertex(CaptionNetwork.FEATURE_LAYER) == null) {
+            long nIn = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
+            if (nIn != featureSizes[0]) {
+                throw new CaptionException("The network expects " + nIn + " feature channels but the encoder gives "
+                        + featureSizes[0] + ": build it with featureSize(" + featureSizes[0] + ")");
+            }
+        }
+    }
+
+    /** Adam with the configuration's learning rate, decayed by {@code learningRateDecay} each epoch. */
+    public static IUpdater updater(TrainConfig c) {
+        return new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate, c.learningRateDecay));
+    }
+
     /** Continues the run saved in {@code outDir}. */
     public Checkpoint resume() {
         return resume(Checkpoint.load(outDir.resolve(LATEST)));
@@ -169,7 +220,7 @@ public final class Trainer {
                 .attentionSize(c.attentionSize).outputHiddenSize(c.outputHiddenSize).vocabularySize(vocabulary.size())
                 .cellType(c.cell).attentionPenalty(c.attentionPenalty).projectionDropout(c.dropout)
                 .embeddings(c.embedding, c.embedding == EmbeddingMode.SCRATCH ? null : pretrained)
-                .updater(new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate, c.learningRateDecay)))
+                .updater(updater(c))
                 .gradientClip(c.gradientClip).seed(c.seed)
                 .attentionState(c.attentionState).gated(c.gated).projectionActivation(c.projectionActivation)
                 .build();

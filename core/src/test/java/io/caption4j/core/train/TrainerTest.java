@@ -12,7 +12,10 @@ import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoder;
 import io.caption4j.layers.AttentionDecoderStep;
+import io.caption4j.layers.CaptionNetwork;
+import io.caption4j.layers.CellType;
 import io.caption4j.layers.EmbeddingMode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,36 @@ class TrainerTest {
             }
         }
         assertTrue(right >= 10, right + " of 12 colours right: " + p.get(0).caption());
+    }
+
+    @Test
+    void trainsANetworkOfYourOwnWithCheckpointsResumeAndValidation() throws IOException {
+        TrainConfig c = ToyData.config();
+        c.epochs = 3;
+        Vocabulary v = Trainer.vocabulary(train, c);
+        CaptionNetwork.Builder gru = CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(10).embeddingSize(8)
+                .hiddenSize(12).attentionSize(10).outputHiddenSize(10).cellType(CellType.GRU)
+                .vocabularySize(v.size()).updater(Trainer.updater(c)).seed(5);
+        Path out = tmp.resolve("own");
+        Checkpoint part = trainer(c, out).stopAfterSteps(5).start(v, gru.build());
+        assertEquals(5, part.state.step);
+        Checkpoint done = trainer(c, out).resume();
+        assertTrue(done.state.finished);
+        assertEquals(3, done.state.history.size());
+        assertTrue(done.state.history.get(2).devLoss < done.state.history.get(0).devLoss);
+        AttentionDecoder dec = (AttentionDecoder) done.network.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
+        assertEquals(CellType.GRU, dec.getCellType(), "the checkpoint keeps the network given");
+        assertEquals(12, dec.getHiddenSize());
+
+        String m = assertThrows(CaptionException.class, () -> trainer(c, tmp.resolve("bad1"))
+                .start(v, gru.pooledSize(7).build())).getMessage();
+        assertTrue(m.contains("pooledSize(6)"), m);
+        m = assertThrows(CaptionException.class, () -> trainer(c, tmp.resolve("bad2"))
+                .start(v, gru.pooledSize(6).vocabularySize(v.size() + 1).build())).getMessage();
+        assertTrue(m.contains("vocabularySize(vocabulary.size())"), m);
+        m = assertThrows(CaptionException.class, () -> trainer(c, tmp.resolve("bad3"))
+                .start(v, gru.featureSize(5).vocabularySize(v.size()).build())).getMessage();
+        assertTrue(m.contains("featureSize(6)"), m);
     }
 
     @Test
