@@ -64,7 +64,7 @@ public final class WordVectors {
             return matrix.size(0) == 0 ? 0 : (double) found / matrix.size(0);
         }
 
-        /** A one-line report: "found 1950 of 1952 words (99.9%); missing: <start>, <end>". */
+        /** A one-line report: {@code found 1950 of 1952 words (99.9%); missing: <start>, <end>}. */
         public String report() {
             List<String> shown = missing.subList(0, Math.min(10, missing.size()));
             return String.format(Locale.ROOT, "found %d of %d words (%.1f%%)%s", found, matrix.size(0), 100 * coverage(),

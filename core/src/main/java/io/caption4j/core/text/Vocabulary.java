@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 import io.caption4j.core.CaptionException;
 
 /**
- * Word <-> id. Ids 0-3 are the special tokens {@code <pad>}, {@code <start>}, {@code <end>}, {@code <unk>};
+ * Word to id and back. Ids 0-3 are the special tokens {@code <pad>}, {@code <start>}, {@code <end>}, {@code <unk>};
  * words follow by descending count (ties alphabetical), so building is deterministic. Immutable, thread-safe.
  * Saved as plain UTF-8 text, one word per line in id order ({@link #toText()}).
  */
