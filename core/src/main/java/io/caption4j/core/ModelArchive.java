@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipException;
 
 import io.caption4j.core.internal.Float16;
@@ -146,6 +148,7 @@ final class ModelArchive {
     CaptionNetwork network() {
         try {
             String json = new String(entries.get(NETWORK), StandardCharsets.UTF_8);
+            checkClassesPresent(json);
             CaptionNetwork net = new CaptionNetwork(ComputationGraphConfiguration.fromJson(json));
             net.init(readParams(entries.get(PARAMS), name), false);
             return net;
@@ -153,6 +156,23 @@ final class ModelArchive {
             throw e;
         } catch (RuntimeException e) {
             throw new CaptionException(name + ": cannot rebuild the network (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static final Pattern CLASS_NAME = Pattern.compile("\"@class\"\\s*:\\s*\"([\\w.$]+)\"");
+
+    /** A short CaptionException naming the first class the network needs that is not on the classpath (a custom layer). */
+    private void checkClassesPresent(String networkJson) {
+        Matcher m = CLASS_NAME.matcher(networkJson);
+        while (m.find()) {
+            String cls = m.group(1);
+            try {
+                Class.forName(cls, false, Thread.currentThread().getContextClassLoader() != null
+                        ? Thread.currentThread().getContextClassLoader() : ModelArchive.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new CaptionException(name + " needs the class " + cls + ", which is not on the classpath: add the jar "
+                        + "that provides it (the module with your custom layer) to the application");
+            }
         }
     }
 

@@ -24,6 +24,7 @@ import io.caption4j.core.CaptionModel;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.image.ImageEncoder;
+import io.caption4j.core.internal.Sha256;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.CaptionNetwork;
@@ -176,9 +177,31 @@ class CaptionModelTest {
         m = assertThrows(CaptionException.class, () -> CaptionModel.load(good, other)).getMessage();
         assertTrue(m.contains("toy-encoder/v1") && m.contains("other"), m);
 
+        // a custom layer class missing at load time: named in a short message (a consistent file, checksums updated)
+        byte[] network = entry(good, "network.json");
+        String renamed = new String(network).replace("io.caption4j.layers.FeatureProjection", "com.example.GoneLayer");
+        Path missing = tmp.resolve("missing-class.zip");
+        Path step = tmp.resolve("missing-class-step.zip");
+        rewrite(good, step, "network.json", x -> renamed);
+        rewrite(step, missing, "model.json", x -> x.replace(Sha256.hex(network), Sha256.hex(renamed.getBytes())));
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(missing)).getMessage();
+        assertTrue(m.contains("com.example.GoneLayer") && m.contains("classpath") && m.length() < 300, m);
+
         CaptionModel closed = CaptionModel.load(good);
         closed.close();
         assertThrows(CaptionException.class, () -> closed.describe(photos.get(0)));
+    }
+
+    /** The bytes of one entry of a zip. */
+    static byte[] entry(Path zip, String name) throws IOException {
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                if (e.getName().equals(name)) {
+                    return in.readAllBytes();
+                }
+            }
+        }
+        throw new IOException("no " + name + " in " + zip);
     }
 
     /** Copies a zip with one text entry changed. */
