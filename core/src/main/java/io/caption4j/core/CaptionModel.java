@@ -23,6 +23,7 @@ import io.caption4j.core.image.EncoderProvider;
 import io.caption4j.core.image.FeaturePooling;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.image.ImageLoader;
+import io.caption4j.core.internal.Backend;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.AttentionDecoder;
 import io.caption4j.layers.AttentionDecoderStep;
@@ -166,6 +167,7 @@ public final class CaptionModel implements AutoCloseable {
 
         /** The model; a CaptionException naming the first missing or inconsistent part. */
         public CaptionModel build() {
+            Backend.require();
             if (encoder == null) {
                 throw new CaptionException("CaptionModel needs an encoder: setEncoder(...)");
             }
@@ -418,6 +420,7 @@ public final class CaptionModel implements AutoCloseable {
 
     /** Loads a model from a stream (read to its end, not closed); {@code name} appears in error messages. */
     public static CaptionModel load(InputStream in, String name, ImageEncoder encoder) {
+        Backend.require();
         ModelArchive archive = ModelArchive.read(in, name);
         ModelArchive.Settings s = archive.settings();
         ImageEncoder enc = encoder != null ? encoder : resolveEncoder(s.encoderSpec);
