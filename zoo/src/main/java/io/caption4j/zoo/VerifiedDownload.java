@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -42,6 +43,7 @@ final class VerifiedDownload {
     /** The longest wait for the response headers, and for each next block of the body. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
+    private static final SecureRandom RANDOM = new SecureRandom();
     private final URI uri;
     private final Path target;
     private final String sha256;
@@ -68,7 +70,9 @@ final class VerifiedDownload {
         Path tmp;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, target.getFileName() + ".", ".part");
+            // a name of its own per download (two processes may download at once); created with the umask's
+            // permissions, as the file itself should be (createTempFile would make it owner-only)
+            tmp = Files.createFile(dir.resolve(target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".part"));
         } catch (IOException e) {
             throw fail("cannot write into " + dir + " (" + e + ")", e);
         }
