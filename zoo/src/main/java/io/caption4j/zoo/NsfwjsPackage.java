@@ -140,7 +140,7 @@ public final class NsfwjsPackage {
         return v == null || v.isEmpty() ? null : v;
     }
 
-    /** The InceptionV3 model from the verified tarball. */
+    /** The InceptionV3 model from the {@linkplain #verifiedTarball() verified tarball} (downloaded when missing). */
     public static TfjsModel inceptionV3() {
         return readModel(verifiedTarball(), INCEPTION_DIR);
     }

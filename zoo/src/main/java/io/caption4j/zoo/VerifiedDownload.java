@@ -76,22 +76,18 @@ final class VerifiedDownload {
         } catch (IOException e) {
             throw fail("cannot write into " + dir + " (" + e + ")", e);
         }
-        boolean moved = false;
         try {
             long t0 = System.nanoTime();
             long bytes = fetchInto(tmp, progress);
             moveIntoPlace(tmp);
-            moved = true;
             log.info("Downloaded {} ({}, SHA-256 verified) in {}", target.getFileName(), megabytes(bytes),
                     String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
             return target;
         } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException e) {
-                    log.warn("Cannot delete the partial download {}: {}", tmp, e.toString());
-                }
+            try {
+                Files.deleteIfExists(tmp);   // gone after a move; else a failed or redundant download
+            } catch (IOException e) {
+                log.warn("Cannot delete the partial download {}: {}", tmp, e.toString());
             }
         }
     }
