@@ -42,6 +42,9 @@ final class DescribeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ImageLoader loader = new ImageLoader();
         ObjectMapper mapper = new ObjectMapper();
+        if (model == null) {
+            EncoderOptions.fetchWeights();   // with a bar, before the default model asks for them
+        }
         try (CaptionModel m = model == null ? CaptionModel.pretrained() : ModelFiles.open(model)) {
             DecodeOptions d = m.defaultOptions();
             DecodeOptions o = (beam == null ? d : DecodeOptions.beamOrGreedy(beam))

@@ -1,10 +1,13 @@
 package io.caption4j.cli;
 
+import java.nio.file.Files;
+
 import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.zoo.InceptionEncoders;
+import io.caption4j.zoo.NsfwjsPackage;
 import io.caption4j.zoo.inception.InceptionV3Encoder;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +17,7 @@ public final class EncoderOptions {
     private static final TrainConfig DEFAULTS = new TrainConfig();
 
     @Option(names = "--encoder",
-            description = "nsfwjs (nsfwjs@4.4.0's ImageNet InceptionV3, fetched by npm pack) or keras:PATH "
+            description = "nsfwjs (nsfwjs@4.4.0's ImageNet InceptionV3, downloaded on first use) or keras:PATH "
                     + "(Keras' inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5) (default: ${DEFAULT-VALUE}).")
     String encoder = DEFAULTS.encoder;
 
@@ -38,7 +41,18 @@ public final class EncoderOptions {
 
     /** The encoder these options name. */
     ImageEncoder encoder() {
+        fetchWeights();   // every InceptionV3 encoder takes its layer graph from the nsfwjs package
         return InceptionEncoders.of(EncoderSpec.of(encoder, layerSpec()));
+    }
+
+    /**
+     * Downloads the nsfwjs package when it is missing, drawing a progress bar (the library alone only logs); offline,
+     * the encoder's own error says where to put the file.
+     */
+    static void fetchWeights() {
+        if (!NsfwjsPackage.offline() && !Files.isRegularFile(NsfwjsPackage.tarball())) {
+            NsfwjsPackage.verifiedTarball(new ProgressBarListener());
+        }
     }
 
     /** The layer part of the encoder spec: {@code LAYER} or {@code GRID+POOLED}. */

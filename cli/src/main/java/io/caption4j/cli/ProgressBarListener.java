@@ -10,15 +10,17 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Draws the library's progress on the terminal: one bar per training epoch (batches, with step, loss and tokens/s)
- * and one per image task (encoding a data set, decoding dev or test images). Tasks do not overlap, so one bar at a time.
+ * and one per image task (encoding a data set, decoding dev or test images), or per download (in MB). Tasks do not
+ * overlap, so one bar at a time.
  */
 final class ProgressBarListener implements TrainingListener {
     private ProgressBar bar;
 
     @Override
     public void onTaskStart(String task, long total) {
+        boolean bytes = task.startsWith("downloading ");   // NsfwjsPackage counts bytes
         open(new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                .setUnit(" img", 1).showSpeed());
+                .setUnit(bytes ? " MB" : " img", bytes ? 1_000_000 : 1).showSpeed());
     }
 
     @Override

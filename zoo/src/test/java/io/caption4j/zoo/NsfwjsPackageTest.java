@@ -13,19 +13,26 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The cache location and the messages for a missing or corrupt weights package. */
 class NsfwjsPackageTest {
     private final String before = System.getProperty(NsfwjsPackage.CACHE_PROPERTY);
+    private final String offlineBefore = System.getProperty(NsfwjsPackage.OFFLINE_PROPERTY);
 
     @AfterEach
     void restore() {
-        if (before == null) {
-            System.clearProperty(NsfwjsPackage.CACHE_PROPERTY);
+        restore(NsfwjsPackage.CACHE_PROPERTY, before);
+        restore(NsfwjsPackage.OFFLINE_PROPERTY, offlineBefore);
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
         } else {
-            System.setProperty(NsfwjsPackage.CACHE_PROPERTY, before);
+            System.setProperty(property, value);
         }
     }
 
     @Test
     void missingTarballSaysHowToFetchIt(@TempDir Path dir) {
         System.setProperty(NsfwjsPackage.CACHE_PROPERTY, dir.toString());
+        System.setProperty(NsfwjsPackage.OFFLINE_PROPERTY, "true");   // online, it is downloaded (NsfwjsDownloadTest)
         assertEquals(dir.resolve("nsfwjs-4.4.0.tgz"), NsfwjsPackage.tarball());
         CaptionException e = assertThrows(CaptionException.class, NsfwjsPackage::verifiedTarball);
         assertTrue(e.getMessage().contains("missing") && e.getMessage().contains("npm pack nsfwjs@4.4.0")

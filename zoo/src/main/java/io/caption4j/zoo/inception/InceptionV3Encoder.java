@@ -52,7 +52,7 @@ public final class InceptionV3Encoder implements ImageEncoder {
         }
     }
 
-    /** The default encoder: nsfwjs@4.4.0's ImageNet InceptionV3 from the cache (see {@link NsfwjsPackage}). */
+    /** The default encoder: nsfwjs@4.4.0's ImageNet InceptionV3 from the cache, downloaded on first use (NsfwjsPackage). */
     public static InceptionV3Encoder nsfwjs(FeatureLayer layer) {
         return nsfwjs(layer, layer);
     }
