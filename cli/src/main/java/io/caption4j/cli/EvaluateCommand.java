@@ -40,6 +40,9 @@ final class EvaluateCommand implements Callable<Integer> {
     int beam;
     @Option(names = "--max-length", description = "Maximum caption length (default: the model's).")
     Integer maxLength;
+    @Option(names = "--length-penalty", defaultValue = "1.0", description = "Beam scores are log P / length^alpha: 0 = raw "
+            + "log-probability (favours short captions), 1 = per-word mean (default: ${DEFAULT-VALUE}).")
+    double lengthPenalty;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N images, 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
     @Option(names = "--predictions",
@@ -52,6 +55,9 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (beam < 1) {
             throw new IllegalArgumentException("--beam must be >= 1");
+        }
+        if (!(lengthPenalty >= 0)) {
+            throw new IllegalArgumentException("--length-penalty must be >= 0");
         }
         try (CaptionModel m = ModelFiles.open(model)) {
             return evaluate(m);
@@ -67,6 +73,9 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         DecodeOptions o = DecodeOptions.beamOrGreedy(beam)
                 .withMaxLength(maxLength != null ? maxLength : m.defaultOptions().maxLength);
+        if (beam > 1) {
+            o = o.withLengthPenalty(lengthPenalty);
+        }
         long t0 = System.nanoTime();
         List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(m.network()), images, features,
                 m.vocabulary(), o, 16, "decoding", new ProgressBarListener());
@@ -86,7 +95,7 @@ final class EvaluateCommand implements Callable<Integer> {
             n.put("caption", x.caption());
         }
         Files.writeString(outFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
-        System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, beam == 1 ? "greedy" : "beam " + beam, secs);
+        System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + lengthPenalty, secs);
         System.out.println("| BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D | ROUGE-L |");
         System.out.println("|---|---|---|---|---|---|");
         System.out.printf("| %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n", scores.bleu[0], scores.bleu[1], scores.bleu[2],
