@@ -95,7 +95,8 @@ final class EvaluateCommand implements Callable<Integer> {
             n.put("caption", x.caption());
         }
         Files.writeString(outFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
-        System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + lengthPenalty, secs);
+        String decoding = beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + lengthPenalty;
+        System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, decoding, secs);
         System.out.println("| BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D | ROUGE-L |");
         System.out.println("|---|---|---|---|---|---|");
         System.out.printf("| %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n", scores.bleu[0], scores.bleu[1], scores.bleu[2],
