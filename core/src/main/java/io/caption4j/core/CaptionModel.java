@@ -52,6 +52,7 @@ public final class CaptionModel implements AutoCloseable {
     private int stepIteration;                        // the network's iteration count when step was made
     private final DecodeOptions defaults;
     private final long featureSize;
+    private final int regions;                       // the decoder's training grid, 0 if not recorded
     private final String trainingConfig;
     private final ImageLoader loader = new ImageLoader();
     private volatile boolean closed;
@@ -68,6 +69,7 @@ public final class CaptionModel implements AutoCloseable {
         this.defaults = d.withMaxLength(b.maxLength);
         this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
         this.trainingConfig = b.trainingConfig;
+        this.regions = ((AttentionDecoder) network.getConfiguration().getVertices().get(CaptionNetwork.DECODER)).getRegions();
     }
 
     /** A builder of a model from its parts; see {@link Builder}. */
@@ -285,6 +287,11 @@ public final class CaptionModel implements AutoCloseable {
             if (e.channels() != featureSize) {
                 throw new CaptionException("The encoder " + encoder.id() + " gives " + e.channels()
                         + " channels but the decoder expects " + featureSize);
+            }
+            if (regions > 0 && e.regions() != regions) {
+                throw new CaptionException("The decoder was trained on " + regions + " feature regions but the encoder "
+                        + encoder.id() + " with pool window " + poolWindow + " gives " + e.regions() + " (" + e.gridHeight()
+                        + "x" + e.gridWidth() + "): set the pool window the model was trained with (optPoolWindow)");
             }
         }
         List<DecodedCaption> decoded = CaptionSearch.decode(currentStep(), encoded, vocabulary, options);

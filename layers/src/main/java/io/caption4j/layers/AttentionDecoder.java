@@ -35,6 +35,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
     private AttentionState attentionState = AttentionState.H_AND_C;
     private boolean gated;
     private double attentionPenalty;
+    private int regions;
 
     /** For Jackson. */
     public AttentionDecoder() {
@@ -52,6 +53,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
         attentionState = b.attentionState;
         gated = b.gated;
         attentionPenalty = b.attentionPenalty;
+        regions = b.regions;
     }
 
     public static Builder builder() {
@@ -124,7 +126,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
     @Override
     protected Object[] configFields() {
         return new Object[]{featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize, outputHiddenSize,
-                vocabularySize, cellType, attentionState, gated, attentionPenalty};
+                vocabularySize, cellType, attentionState, gated, attentionPenalty, regions};
     }
 
     public int getFeatureSize() { return featureSize; }
@@ -138,6 +140,8 @@ public class AttentionDecoder extends ManualBackpropVertex {
     public AttentionState getAttentionState() { return attentionState; }
     public boolean isGated() { return gated; }
     public double getAttentionPenalty() { return attentionPenalty; }
+    /** The number of feature regions the decoder was trained on (its grid, e.g. 81 for 9x9), or 0 if not recorded. */
+    public int getRegions() { return regions; }
 
     /** Builder; featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize and vocabularySize are required. */
     public static final class Builder {
@@ -147,6 +151,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
         private AttentionState attentionState = null;
         private boolean gated;
         private double attentionPenalty;
+        private int regions;
 
         public Builder featureSize(int v) { featureSize = v; return this; }
         public Builder pooledSize(int v) { pooledSize = v; return this; }
@@ -163,6 +168,8 @@ public class AttentionDecoder extends ManualBackpropVertex {
         public Builder gated(boolean v) { gated = v; return this; }
         /** Weight lambda of the doubly stochastic attention penalty; 0 disables it. */
         public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
+        /** The feature regions every input must have (the training grid, e.g. 81 for 9x9); 0 = any (default). */
+        public Builder regions(int v) { regions = v; return this; }
 
         public AttentionDecoder build() {
             require(featureSize > 0, "featureSize must be > 0, got " + featureSize);
@@ -172,6 +179,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
             require(attentionSize > 0, "attentionSize must be > 0, got " + attentionSize);
             require(vocabularySize > 1, "vocabularySize must be > 1, got " + vocabularySize);
             require(cellType != null, "cellType must not be null");
+            require(regions >= 0, "regions must be >= 0 (0 = any), got " + regions);
             require(attentionPenalty >= 0 && Double.isFinite(attentionPenalty),
                     "attentionPenalty must be finite and >= 0, got " + attentionPenalty);
             if (attentionState == null) {

@@ -90,6 +90,9 @@ public class CaptionNetwork extends ComputationGraph {
             return this;
         }
         public Builder updater(IUpdater v) { updater = v; return this; }
+        /** The feature regions every input must have (the training grid, e.g. 81 for 9x9); 0 = any (default). */
+        public Builder regions(int v) { regions = v; return this; }
+        private int regions;
         public Builder seed(long v) { seed = v; return this; }
         public Builder dataType(DataType v) { dataType = v; return this; }
         /**
@@ -128,7 +131,7 @@ public class CaptionNetwork extends ComputationGraph {
             AttentionDecoder.Builder dec = AttentionDecoder.builder().featureSize(projectionSize).pooledSize(pooledSize)
                     .embeddingSize(embeddingSize).hiddenSize(hiddenSize).attentionSize(attentionSize)
                     .outputHiddenSize(outputHiddenSize).vocabularySize(vocabularySize).cellType(cellType)
-                    .gated(gated).attentionPenalty(attentionPenalty);
+                    .gated(gated).attentionPenalty(attentionPenalty).regions(regions);
             if (attentionState != null) {
                 dec.attentionState(attentionState);
             }

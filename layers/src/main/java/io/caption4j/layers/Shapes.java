@@ -24,6 +24,10 @@ final class Shapes {
         String f = "[batch, regions, " + c.getFeatureSize() + "]";
         rank(features, 3, layer, "features", f);
         check(features.size(2) == c.getFeatureSize(), layer, "features", f, features);
+        if (c.getRegions() > 0) {
+            String fr = "[batch, " + c.getRegions() + " (the regions it was trained on), " + c.getFeatureSize() + "]";
+            check(features.size(1) == c.getRegions(), layer, "features", fr, features);
+        }
         String p = "[batch, " + c.getPooledSize() + "]";
         rank(pooled, 2, layer, "pooled features", p);
         check(pooled.size(1) == c.getPooledSize() && pooled.size(0) == features.size(0), layer, "pooled features", p, pooled);

@@ -31,7 +31,8 @@ class SerializationTest {
     void vertexConfigsRoundTripThroughJson() throws Exception {
         GraphVertex[] vertices = {
                 AttentionDecoder.builder().featureSize(8).pooledSize(6).embeddingSize(5).hiddenSize(4).attentionSize(3)
-                        .outputHiddenSize(7).vocabularySize(11).cellType(CellType.GRU).gated(true).attentionPenalty(0.25).build(),
+                        .outputHiddenSize(7).vocabularySize(11).cellType(CellType.GRU).gated(true).attentionPenalty(0.25)
+                        .regions(81).build(),
                 AdditiveAttention.builder().featureSize(8).stateSize(6).hiddenSize(3).attentionSize(5).gated(true).build(),
                 new LstmCell(4, 6), new GruCell(5, 2)};
         for (GraphVertex v : vertices) {
@@ -40,6 +41,10 @@ class SerializationTest {
             assertEquals(v.numParams(true), back.numParams(true));
         }
         assertNotEquals(new LstmCell(4, 6), new LstmCell(4, 7));
+        String old = "{\"@class\":\"io.caption4j.layers.AttentionDecoder\",\"featureSize\":8,\"pooledSize\":6,"
+                + "\"embeddingSize\":5,\"hiddenSize\":4,\"attentionSize\":3,\"outputHiddenSize\":7,\"vocabularySize\":11}";
+        AttentionDecoder before = (AttentionDecoder) NeuralNetConfiguration.mapper().readValue(old, GraphVertex.class);
+        assertEquals(0, before.getRegions(), "a configuration saved before regions existed accepts any grid");
         assertNotEquals(new LstmCell(4, 6), new GruCell(4, 6));
     }
 
@@ -65,6 +70,17 @@ class SerializationTest {
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
         assertEquals(conf.toJson(), back.toJson());
         assertEquals(conf.getVertices(), back.getVertices());
+    }
+
+    @Test
+    void aDecoderTrainedOnAGridRefusesAnotherGridNamingIt() {
+        CaptionNetwork net = CaptionNetwork.builder().vocabularySize(10).embeddingSize(4).hiddenSize(4).attentionSize(4)
+                .projectionSize(4).outputHiddenSize(4).featureSize(6).pooledSize(6).regions(5).build();
+        INDArray tokens = Nd4j.createFromArray(new float[][]{{1, 2}});
+        assertEquals(1, net.output(Nd4j.rand(DataType.FLOAT, 1, 5, 6), Nd4j.rand(DataType.FLOAT, 1, 6), tokens).length);
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> net.output(Nd4j.rand(DataType.FLOAT, 1, 7, 6), Nd4j.rand(DataType.FLOAT, 1, 6), tokens)).getMessage();
+        assertTrue(m.contains("5 (the regions it was trained on)") && m.contains("[1, 7, 4]"), m);  // projected to 4
     }
 
     @Test

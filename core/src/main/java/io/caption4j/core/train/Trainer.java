@@ -147,6 +147,10 @@ public final class Trainer {
             throw new CaptionException("The network expects a pooled vector of " + dec.getPooledSize()
                     + " but the encoder gives " + featureSizes[1] + ": build it with pooledSize(" + featureSizes[1] + ")");
         }
+        if (dec.getRegions() > 0 && dec.getRegions() != featureSizes[2]) {
+            throw new CaptionException("The network expects " + dec.getRegions() + " feature regions but the encoder and "
+                    + "pooling give " + featureSizes[2] + ": build it with regions(" + featureSizes[2] + ") or regions(0)");
+        }
         if (network.getVertex(CaptionNetwork.FEATURE_LAYER) == null) {
             long nIn = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
             if (nIn != featureSizes[0]) {
@@ -197,7 +201,7 @@ public final class Trainer {
             Map<CaptionDataset.Example, EncodedImage> f = features.features(List.of(e));
             if (!f.isEmpty()) {
                 EncodedImage x = f.values().iterator().next();
-                return new long[]{x.channels(), x.pooled().length()};
+                return new long[]{x.channels(), x.pooled().length(), x.regions()};
             }
         }
         throw new CaptionException("None of the " + train.examples().size() + " training images could be read");
@@ -216,6 +220,7 @@ public final class Trainer {
         }
         return CaptionNetwork.builder()
                 .featureSize((int) featureSizes[0]).pooledSize((int) featureSizes[1])
+                .regions(featureSizes.length > 2 ? (int) featureSizes[2] : 0)
                 .projectionSize(c.projectionSize).embeddingSize(c.embeddingSize).hiddenSize(c.hiddenSize)
                 .attentionSize(c.attentionSize).outputHiddenSize(c.outputHiddenSize).vocabularySize(vocabulary.size())
                 .cellType(c.cell).attentionPenalty(c.attentionPenalty).projectionDropout(c.dropout)

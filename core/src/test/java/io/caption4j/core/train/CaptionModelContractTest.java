@@ -122,6 +122,26 @@ class CaptionModelContractTest {
     }
 
     @Test
+    void aPoolWindowThatChangesTheTrainedGridIsRefused() {
+        Tokenizer tok = new Tokenizer();
+        Vocabulary vocabulary = Vocabulary.build(List.of(tok.tokenize("a red square")), 1, 0);
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(8).embeddingSize(5)
+                .hiddenSize(8).attentionSize(8).outputHiddenSize(8).vocabularySize(vocabulary.size()).regions(4).build();
+        CaptionModel good = CaptionModel.builder().setEncoder("toy").setVocabulary(vocabulary).setDecoder(net).build();
+        assertNotNull(good.describe(photos.get(0)).text());                      // the toy encoder's 2x2 grid: 4 regions
+        CaptionModel pooled = CaptionModel.builder().setEncoder("toy").setVocabulary(vocabulary).setDecoder(net)
+                .optPoolWindow(2).build();                                         // 1 region
+        String m = assertThrows(CaptionException.class, () -> pooled.describe(photos.get(0))).getMessage();
+        assertTrue(m.contains("trained on 4 feature regions") && m.contains("gives 1 (1x1)") && m.contains("optPoolWindow"), m);
+        Path file = tmp.resolve("regions.zip");
+        good.save(file);
+        try (CaptionModel back = CaptionModel.load(file)) {
+            assertEquals(4, ((io.caption4j.layers.AttentionDecoder) back.network().getConfiguration().getVertices()
+                    .get(CaptionNetwork.DECODER)).getRegions(), "saved with the model");
+        }
+    }
+
+    @Test
     void aClosedModelRefusesWorkAndClosingTwiceIsHarmless() {
         CaptionModel model = model();
         model.close();
