@@ -9,9 +9,13 @@ import java.io.OutputStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.util.ModelSerializer;
@@ -96,9 +100,10 @@ public class CaptionNetwork extends ComputationGraph {
         public Builder seed(long v) { seed = v; return this; }
         public Builder dataType(DataType v) { dataType = v; return this; }
         /**
-         * Inserts a DL4J layer (built-in or custom) between the {@value #FEATURES} input and the projection, as
-         * vertex {@value #FEATURE_LAYER}; it maps [B, L, featureSize] to [B, L, projectionInput], and
-         * {@code projectionInput} becomes the projection's input size.
+         * Inserts a DL4J layer between the {@value #FEATURES} input and the projection, as vertex {@value #FEATURE_LAYER};
+         * {@code projectionInput} (its output size) becomes the projection's input size. DL4J's own feed-forward layers
+         * ({@code DenseLayer}, ...) are applied to each region; any other layer (a {@code SameDiffLayer}, a layer of your
+         * own) gets the features as [B, L, featureSize] and must return [B, L, projectionInput].
          */
         public Builder featureLayer(Layer layer, int projectionInput) {
             featureLayer = layer;
@@ -151,10 +156,20 @@ public class CaptionNetwork extends ComputationGraph {
                     .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                     .graphBuilder()
                     .addInputs(FEATURES, POOLED, TOKENS);
+            boolean perRegion = appliesPerRegion(featureLayer);
             if (featureLayer != null) {
-                g.addLayer(FEATURE_LAYER, featureLayer, FEATURES);
+                if (perRegion) {        // [B, L, C] -> [B*L, C] for the layer, back to [B, L, C'] for the projection
+                    g.addLayer(FEATURE_LAYER, featureLayer, new RnnToFeedForwardPreProcessor(RNNFormat.NWC), FEATURES);
+                } else {
+                    g.addLayer(FEATURE_LAYER, featureLayer, FEATURES);
+                }
             }
-            return g.addLayer(PROJECTION, proj.build(), featureLayer == null ? FEATURES : FEATURE_LAYER)
+            if (perRegion) {
+                g.addLayer(PROJECTION, proj.build(), new FeedForwardToRnnPreProcessor(RNNFormat.NWC), FEATURE_LAYER);
+            } else {
+                g.addLayer(PROJECTION, proj.build(), featureLayer == null ? FEATURES : FEATURE_LAYER);
+            }
+            return g
                     .addLayer(EMBEDDING, emb.build(), TOKENS)
                     .addVertex(DECODER, dec.build(), PROJECTION, POOLED, EMBEDDING)
                     .addLayer(LOSS, new RnnLossLayer.Builder()
@@ -162,6 +177,11 @@ public class CaptionNetwork extends ComputationGraph {
                             .activation(Activation.SOFTMAX).build(), DECODER)
                     .setOutputs(LOSS)
                     .build();
+        }
+
+        /** DL4J's own feed-forward layers (DenseLayer, ...) take [N, C]: they are applied to each region. */
+        private static boolean appliesPerRegion(Layer layer) {
+            return layer instanceof FeedForwardLayer && layer.getClass().getName().startsWith("org.deeplearning4j.");
         }
 
         /** A new, initialised network. */

@@ -8,14 +8,18 @@ import java.nio.file.Path;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -81,6 +85,35 @@ class SerializationTest {
         String m = assertThrows(IllegalArgumentException.class,
                 () -> net.output(Nd4j.rand(DataType.FLOAT, 1, 7, 6), Nd4j.rand(DataType.FLOAT, 1, 6), tokens)).getMessage();
         assertTrue(m.contains("5 (the regions it was trained on)") && m.contains("[1, 7, 4]"), m);  // projected to 4
+    }
+
+    @Test
+    void aBuiltInDenseLayerOnTheFeaturesIsAppliedToEachRegion(@TempDir Path dir) throws Exception {
+        CaptionNetwork net = CaptionNetwork.builder().vocabularySize(10).embeddingSize(4).hiddenSize(4).attentionSize(4)
+                .projectionSize(4).outputHiddenSize(4).featureSize(6).pooledSize(6)
+                .featureLayer(new DenseLayer.Builder().nIn(6).nOut(5).activation(Activation.TANH).build(), 5)
+                .updater(new Adam(1e-2)).build();
+        INDArray features = Nd4j.rand(DataType.FLOAT, 2, 3, 6);                                  // [B, L, C]
+        INDArray[] in = {features, Nd4j.rand(DataType.FLOAT, 2, 6), Nd4j.createFromArray(new float[][]{{1, 2}, {3, 4}})};
+        INDArray labels = Nd4j.createFromArray(new float[][]{{2, 3}, {4, 5}}).reshape(2, 1, 2);
+        MultiDataSet batch = new MultiDataSet(in, new INDArray[]{labels});
+        // the layer's output for region (b, l) is tanh(x W + b) of that region alone
+        INDArray w = net.getLayer(CaptionNetwork.FEATURE_LAYER).getParam("W"), bias = net.getLayer(CaptionNetwork.FEATURE_LAYER)
+                .getParam("b");
+        INDArray act = net.feedForward(in, false).get(CaptionNetwork.FEATURE_LAYER);
+        INDArray region = features.get(NDArrayIndex.point(1), NDArrayIndex.point(2), NDArrayIndex.all()).reshape(1, 6);
+        INDArray expected = Transforms.tanh(region.mmul(w).addRowVector(bias));
+        INDArray got = act.rank() == 2 ? act.getRow(1 * 3 + 2).reshape(1, 5) : act.get(NDArrayIndex.point(1),
+                NDArrayIndex.point(2), NDArrayIndex.all()).reshape(1, 5);
+        assertEquals(expected, got);
+        double before = net.score(batch);
+        for (int i = 0; i < 20; i++) {
+            net.fit(batch);
+        }
+        assertTrue(net.score(batch) < before);
+        File file = dir.resolve("dense.zip").toFile();
+        net.save(file);
+        assertEquals(net.outputSingle(in), CaptionNetwork.load(file).outputSingle(in));
     }
 
     @Test
