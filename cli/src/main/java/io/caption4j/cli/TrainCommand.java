@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import io.caption4j.core.CaptionException;
+import io.caption4j.core.train.Checkpoint;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
@@ -142,11 +143,13 @@ final class TrainCommand implements Callable<Integer> {
         if (maxSteps != null) {
             run.stopAfterSteps(maxSteps);
         }
-        TrainState s = run.run().state;
+        Checkpoint done = run.run();
+        TrainState s = done.state;
         System.out.println(s.finished ? "Finished after " + s.epoch + " epochs, " + s.step + " steps"
                 : "Stopped at epoch " + (s.epoch + 1) + ", step " + s.step + "; continue with --resume");
         if (s.bestEpoch > 0) {
-            System.out.printf("Best dev loss %.4f at epoch %d: %s%n", s.bestDevLoss, s.bestEpoch, out.resolve(Trainer.BEST));
+            System.out.printf("Best by %s: epoch %d (dev loss %.4f, dev CIDEr-D %.4f): %s%n", done.config.selectBy, s.bestEpoch,
+                    s.bestDevLoss, s.bestCiderD, out.resolve(Trainer.BEST));
         }
         return 0;
     }
