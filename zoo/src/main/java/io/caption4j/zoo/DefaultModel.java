@@ -17,7 +17,7 @@ import io.caption4j.core.internal.Sha256;
 public final class DefaultModel implements PretrainedModels {
     public static final String RESOURCE = "/io/caption4j/zoo/caption4j-flickr8k.zip";
     private static final String NAME = "default model " + RESOURCE;
-    public static final String SHA256 = "bc5fe4254b60be00b85737c24394011c5b2788401b9b4a113506110d04ad1a47";
+    public static final String SHA256 = "e78e2f698e00164a06255ce4c56da5fef1a2a3f063717ee92972dfa75ebb939b";
 
     /** Loads the default model (the encoder weights come from the nsfwjs package in the cache). */
     public static CaptionModel load() {

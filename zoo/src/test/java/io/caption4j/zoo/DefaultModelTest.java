@@ -66,6 +66,29 @@ class DefaultModelTest {
     }
 
     @Test
+    void itsAttentionIsNotUniform() {
+        assumeTrue(photos.size() > 1, "no sample photos");
+        double entropy = 0;
+        int words = 0;
+        for (BufferedImage p : photos) {
+            Caption c = model.describe(p);
+            for (int i = 0; i < c.tokens().size(); i++) {
+                double h = 0;
+                for (float[] row : c.attention(i)) {
+                    for (float a : row) {
+                        h -= a > 0 ? a * Math.log(a) : 0;
+                    }
+                }
+                entropy += h / Math.log(c.gridHeight() * c.gridWidth());
+                words++;
+            }
+        }
+        entropy /= words;
+        // the model shipped before issue 10 attended uniformly (0.99-1.00 on every word)
+        assertTrue(entropy < 0.95, "mean attention entropy / ln L " + entropy);
+    }
+
+    @Test
     void aDamagedModelIsRefused() throws Exception {
         byte[] bytes;
         try (InputStream in = DefaultModel.class.getResourceAsStream(DefaultModel.RESOURCE)) {
