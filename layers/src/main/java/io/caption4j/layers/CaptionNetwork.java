@@ -71,19 +71,31 @@ public class CaptionNetwork extends ComputationGraph {
         private double gradientClip;
         private Layer featureLayer;
 
+        /** Channels C of each feature region from the encoder (768 for mixed5; default 2048). */
         public Builder featureSize(int v) { featureSize = v; return this; }
+        /** Size P of the pooled vector that starts the decoder (default 2048). */
         public Builder pooledSize(int v) { pooledSize = v; return this; }
+        /** Size F the features are projected to before attention (default 512). */
         public Builder projectionSize(int v) { projectionSize = v; return this; }
+        /** Word embedding size E (the GloVe dimension when pretrained; default 300). */
         public Builder embeddingSize(int v) { embeddingSize = v; return this; }
+        /** Hidden size H of the LSTM or GRU cell (default 512). */
         public Builder hiddenSize(int v) { hiddenSize = v; return this; }
+        /** Size A of the additive attention's hidden layer (default 512). */
         public Builder attentionSize(int v) { attentionSize = v; return this; }
+        /** Size of the dense + ReLU layer before the word logits (default 512). */
         public Builder outputHiddenSize(int v) { outputHiddenSize = v; return this; }
+        /** Words V the decoder predicts, the vocabulary's size (required). */
         public Builder vocabularySize(int v) { vocabularySize = v; return this; }
+        /** LSTM (default) or GRU. */
         public Builder cellType(CellType v) { cellType = v; return this; }
+        /** What the attention is conditioned on: {@code [h; c]} (LSTM default) or {@code h}. */
         public Builder attentionState(AttentionState v) { attentionState = v; return this; }
+        /** The paper's fBeta gate on the context (default off). */
         public Builder gated(boolean v) { gated = v; return this; }
         /** Activation of the feature projection (ReLU by default; IDENTITY keeps it linear). */
         public Builder projectionActivation(Activation v) { projectionActivation = v; return this; }
+        /** Weight lambda of the doubly stochastic attention penalty (default 0: off). */
         public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
         /** Dropout probability on the encoder features during training (0 = none). */
         public Builder projectionDropout(double v) { projectionDropout = v; return this; }
@@ -93,11 +105,14 @@ public class CaptionNetwork extends ComputationGraph {
             pretrainedEmbeddings = pretrained;
             return this;
         }
+        /** The optimiser (default Adam 1e-3). */
         public Builder updater(IUpdater v) { updater = v; return this; }
         /** The feature regions every input must have (the training grid, e.g. 81 for 9x9); 0 = any (default). */
         public Builder regions(int v) { regions = v; return this; }
         private int regions;
+        /** Seed of the parameter initialisation and dropout. */
         public Builder seed(long v) { seed = v; return this; }
+        /** FLOAT (default) or DOUBLE (gradient checks). */
         public Builder dataType(DataType v) { dataType = v; return this; }
         /**
          * Inserts a DL4J layer between the {@value #FEATURES} input and the projection, as vertex {@value #FEATURE_LAYER};
