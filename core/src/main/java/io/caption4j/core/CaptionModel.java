@@ -24,6 +24,7 @@ import io.caption4j.core.image.FeaturePooling;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.image.ImageLoader;
 import io.caption4j.core.internal.Backend;
+import io.caption4j.core.internal.DecoderChecks;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.AttentionDecoder;
 import io.caption4j.layers.AttentionDecoderStep;
@@ -57,7 +58,7 @@ public final class CaptionModel implements AutoCloseable {
     private final ImageLoader loader = new ImageLoader();
     private volatile boolean closed;
 
-    private CaptionModel(Builder b, CaptionNetwork network) {
+    private CaptionModel(Builder b, CaptionNetwork network, int regions) {
         this.encoder = b.encoder;
         this.encoderSpec = b.encoderSpec;
         this.poolWindow = b.poolWindow;
@@ -69,7 +70,7 @@ public final class CaptionModel implements AutoCloseable {
         this.defaults = d.withMaxLength(b.maxLength);
         this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
         this.trainingConfig = b.trainingConfig;
-        this.regions = ((AttentionDecoder) network.getConfiguration().getVertices().get(CaptionNetwork.DECODER)).getRegions();
+        this.regions = regions;
     }
 
     /** A builder of a model from its parts; see {@link Builder}. */
@@ -192,19 +193,11 @@ public final class CaptionModel implements AutoCloseable {
                 }
                 net = networkBuilder.build();
             }
-            AttentionDecoder dec = (AttentionDecoder) net.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
-            if (dec == null) {
-                throw new CaptionException("The decoder network was not made by CaptionNetwork (it has no '"
-                        + CaptionNetwork.DECODER + "' vertex)");
-            }
-            if (dec.getVocabularySize() != vocabulary.size()) {
-                throw new CaptionException("The decoder predicts " + dec.getVocabularySize() + " words but the vocabulary has "
-                        + vocabulary.size());
-            }
+            AttentionDecoder dec = DecoderChecks.decoder(net, vocabulary.size());
             if (encoderSpec == null) {
                 encoderSpec = encoder.id();
             }
-            return new CaptionModel(this, net);
+            return new CaptionModel(this, net, dec.getRegions());
         }
     }
 

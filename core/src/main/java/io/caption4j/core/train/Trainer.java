@@ -17,6 +17,7 @@ import io.caption4j.core.data.EpochSampler;
 import io.caption4j.core.data.FeatureSource;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.EncodedImage;
+import io.caption4j.core.internal.DecoderChecks;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.AttentionDecoder;
@@ -25,7 +26,6 @@ import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.layers.EmbeddingMode;
 import io.caption4j.layers.FeatureProjection;
 import io.caption4j.layers.PenaltySource;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -133,16 +133,7 @@ public final class Trainer {
 
     /** A CaptionException unless the network reads these features and predicts this vocabulary. */
     static void checkCompatible(CaptionNetwork network, long[] featureSizes, int vocabularySize) {
-        GraphVertex v = network.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
-        if (!(v instanceof AttentionDecoder)) {
-            throw new CaptionException("The network was not made by CaptionNetwork.builder() (no '" + CaptionNetwork.DECODER
-                    + "' attention decoder)");
-        }
-        AttentionDecoder dec = (AttentionDecoder) v;
-        if (dec.getVocabularySize() != vocabularySize) {
-            throw new CaptionException("The network predicts " + dec.getVocabularySize() + " words but the vocabulary has "
-                    + vocabularySize + ": build it with vocabularySize(vocabulary.size())");
-        }
+        AttentionDecoder dec = DecoderChecks.decoder(network, vocabularySize);
         if (dec.getPooledSize() != featureSizes[1]) {
             throw new CaptionException("The network expects a pooled vector of " + dec.getPooledSize()
                     + " but the encoder gives " + featureSizes[1] + ": build it with pooledSize(" + featureSizes[1] + ")");
