@@ -86,6 +86,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--flip", description = "Horizontal-flip augmentation: each training pair's feature grid mirrored "
             + "with probability 1/2, \"left\" and \"right\" swapped in its caption.")
     boolean horizontalFlip = DEFAULTS.horizontalFlip;
+    @Option(names = "--scst", description = "Self-critical sequence training (Rennie et al. 2017): fine-tune the run of "
+            + "--init-from on CIDEr-D rewards of sampled captions against the greedy caption's; batches of --batch-size "
+            + "images; selects by CIDER_D unless --select-by says otherwise.")
+    boolean scst;
+    @Option(names = "--scst-samples", description = "Captions sampled per image in --scst (default: ${DEFAULT-VALUE}).")
+    int scstSamples = DEFAULTS.scstSamples;
+    @Option(names = "--init-from", description = "Start from this trained checkpoint (a run's best.zip) instead of a new "
+            + "network: its encoder, vocabulary and network are used (a fine-tuning stage, e.g. --scst).")
+    Path initFrom;
     @Option(names = "--embedding", description = "Word embeddings: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; "
             + "FROZEN and FINE_TUNE need --word-vectors).")
     EmbeddingMode embedding = DEFAULTS.embedding;
@@ -194,6 +203,13 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--projection-activation")) c.projectionActivation = projectionActivation;
         if (given("--scheduled-sampling")) c.scheduledSampling = scheduledSampling;
         if (given("--flip")) c.horizontalFlip = horizontalFlip;
+        if (given("--scst")) c.scst = scst;
+        if (given("--scst-samples")) c.scstSamples = scstSamples;
+        if (initFrom != null) c.initFrom = initFrom.toString();
+        if (c.scst && !matched("--select-by")) c.selectBy = TrainConfig.Selection.CIDER_D;
+        if (c.scst && c.initFrom == null) {
+            throw new CaptionException("--scst fine-tunes a trained captioner: give --init-from with a run's best.zip");
+        }
         if (given("--embedding")) c.embedding = embedding;
         if (given("--embedding-size")) c.embeddingSize = embeddingSize;
         if (wordVectors != null) {

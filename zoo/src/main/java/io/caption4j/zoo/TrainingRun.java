@@ -39,28 +39,35 @@ public final class TrainingRun {
 
     private final TrainConfig config;
     private final Checkpoint resumed;
+    /** The trained run a fine-tuning stage starts from ({@link TrainConfig#initFrom}), or null. */
+    private final Checkpoint init;
     private final Path outDir;
     private Path featureCache = defaultFeatureCache();
     private int encodeBatch = ENCODE_BATCH;
     private TrainingListener listener = TrainingListener.NONE;
     private long stopAfterSteps = Long.MAX_VALUE;
 
-    private TrainingRun(TrainConfig config, Checkpoint resumed, Path outDir) {
+    private TrainingRun(TrainConfig config, Checkpoint resumed, Checkpoint init, Path outDir) {
         this.config = config;
         this.resumed = resumed;
+        this.init = init;
         this.outDir = outDir;
     }
 
     /** A new run of the configuration (validated now; a CaptionException names a bad setting) into {@code outDir}. */
     public static TrainingRun create(TrainConfig config, Path outDir) {
-        return new TrainingRun(config.copy().validate(), null, outDir);
+        if (config.initFrom != null) {
+            Checkpoint init = Checkpoint.load(Path.of(config.initFrom));
+            return new TrainingRun(config.withModelOf(init.config).validate(), null, init, outDir);
+        }
+        return new TrainingRun(config.copy().validate(), null, null, outDir);
     }
 
     /** The run saved in {@code outDir} ({@value Trainer#LATEST}), to continue with the configuration it was started with. */
     public static TrainingRun resume(Path outDir) {
         Checkpoint latest = Checkpoint.load(outDir.resolve(Trainer.LATEST));
         latest.config.validate();
-        return new TrainingRun(latest.config, latest, outDir);
+        return new TrainingRun(latest.config, latest, null, outDir);
     }
 
     /** The feature cache a run uses unless told otherwise: {@code features/} in the caption4j cache folder. */
@@ -129,6 +136,14 @@ public final class TrainingRun {
             return trainer.resume(resumed);
         }
         Files.createDirectories(outDir);
+        if (init != null) {
+            LOG.info("Fine-tuning {} ({} words){}", c.initFrom, init.vocabulary.size(), c.scst ? " by self-critical training" : "");
+            features.precompute(train.examples(), "train features", listener);
+            if (dev != null) {
+                features.precompute(dev.examples(), "dev features", listener);
+            }
+            return trainer.fineTune(init);
+        }
         Vocabulary vocabulary = Trainer.vocabulary(train, c);
         LOG.info("Vocabulary: {} words (min count {}, at most {})", vocabulary.size(), c.minCount, c.maxWords);
         if (c.embedding != EmbeddingMode.SCRATCH) {

@@ -84,15 +84,29 @@ public final class CaptionBatcher {
             throw new IllegalArgumentException("Need as many captions as images (got " + images.size() + " and "
                     + captions.size() + ")");
         }
+        List<int[]> ids = new ArrayList<>();
+        for (String c : captions) {
+            ids.add(vocabulary.encode(tokenizer.tokenize(c)));                     // <start> w.. <end>
+        }
+        return batchOfIds(images, ids);
+    }
+
+    /**
+     * The batch of encoded images and their token-id sequences (as many of each), each {@code <start> w..} followed by
+     * {@code <end>} where the caption ended: a sequence without it (a sampled caption cut at the maximum length) is
+     * trained on its words only. Sequences longer than the maximum length are cut.
+     */
+    public MultiDataSet batchOfIds(List<EncodedImage> images, List<int[]> ids) {
+        if (images.size() != ids.size() || images.isEmpty()) {
+            throw new IllegalArgumentException("Need as many sequences as images (got " + images.size() + " and "
+                    + ids.size() + ")");
+        }
         int b = images.size();
         int regions = images.get(0).regions();
         long channels = images.get(0).channels();
         long pooledSize = images.get(0).pooled().length();          // may differ from channels (another layer's mean)
-        List<int[]> ids = new ArrayList<>();
         int steps = 1;
-        for (String c : captions) {
-            int[] seq = vocabulary.encode(tokenizer.tokenize(c));                 // <start> w.. <end>
-            ids.add(seq);
+        for (int[] seq : ids) {
             steps = Math.max(steps, Math.min(maxLength, seq.length - 1));
         }
         INDArray feats = Nd4j.create(DataType.FLOAT, b, regions, channels);

@@ -38,7 +38,7 @@ public final class CaptionSearch {
     }
 
     /** Starts a decoder batch from encoded images (all with the same grid). */
-    private static AttentionDecoderStep.State start(AttentionDecoderStep step, List<EncodedImage> images) {
+    public static AttentionDecoderStep.State start(AttentionDecoderStep step, List<EncodedImage> images) {
         int b = images.size();
         EncodedImage first = images.get(0);
         INDArray feats = Nd4j.create(DataType.FLOAT, b, first.regions(), first.channels());      // [B, L, C]

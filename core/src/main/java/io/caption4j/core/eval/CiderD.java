@@ -21,31 +21,45 @@ public final class CiderD {
     private CiderD() {
     }
 
-    /** Per-image scores; the corpus CIDEr-D is their mean. */
+    /** Per-image scores; the corpus CIDEr-D is their mean (document frequencies from these references). */
     public static double[] scores(List<List<String>> hypotheses, List<List<List<String>>> references) {
         if (hypotheses.size() != references.size()) {
             throw new IllegalArgumentException(hypotheses.size() + " hypotheses but " + references.size() + " reference sets");
         }
-        Map<String, Integer> df = new HashMap<>();
-        List<List<Map<String, Integer>>> refCounts = new ArrayList<>();
-        for (List<List<String>> refs : references) {
-            List<Map<String, Integer>> counts = new ArrayList<>();
-            Set<String> seen = new HashSet<>();
-            for (List<String> ref : refs) {
-                Map<String, Integer> c = NGrams.count(ref, N);
-                counts.add(c);
-                seen.addAll(c.keySet());
-            }
-            seen.forEach(k -> df.merge(k, 1, Integer::sum));
-            refCounts.add(counts);
-        }
-        double refLen = Math.log(references.size());
+        Scorer scorer = new Scorer(references);
         double[] out = new double[hypotheses.size()];
         for (int i = 0; i < hypotheses.size(); i++) {
-            Vec hyp = new Vec(NGrams.count(hypotheses.get(i), N), df, refLen);
+            out[i] = scorer.score(hypotheses.get(i), references.get(i));
+        }
+        return out;
+    }
+
+    /**
+     * CIDEr-D with document frequencies fixed by a corpus of reference sets (one per image), for scoring captions one
+     * image at a time against that corpus's statistics: the reward of self-critical training, whose df comes from all
+     * training references as in Rennie et al. 2017.
+     */
+    public static final class Scorer {
+        private final Map<String, Integer> df = new HashMap<>();
+        private final double refLen;
+
+        public Scorer(List<List<List<String>>> corpus) {
+            for (List<List<String>> refs : corpus) {
+                Set<String> seen = new HashSet<>();
+                for (List<String> ref : refs) {
+                    seen.addAll(NGrams.count(ref, N).keySet());
+                }
+                seen.forEach(k -> df.merge(k, 1, Integer::sum));
+            }
+            this.refLen = Math.log(Math.max(1, corpus.size()));
+        }
+
+        /** The CIDEr-D of one caption against its image's references. */
+        public double score(List<String> hypothesis, List<List<String>> references) {
+            Vec hyp = new Vec(NGrams.count(hypothesis, N), df, refLen);
             double[] score = new double[N];
-            for (Map<String, Integer> ref : refCounts.get(i)) {
-                Vec r = new Vec(ref, df, refLen);
+            for (List<String> ref : references) {
+                Vec r = new Vec(NGrams.count(ref, N), df, refLen);
                 double delta = hyp.length - r.length;
                 for (int n = 0; n < N; n++) {
                     double val = 0;
@@ -63,9 +77,8 @@ public final class CiderD {
             for (double s : score) {
                 mean += s / N;
             }
-            out[i] = mean / refCounts.get(i).size() * 10.0;
+            return references.isEmpty() ? 0 : mean / references.size() * 10.0;
         }
-        return out;
     }
 
     public static double score(List<List<String>> hypotheses, List<List<List<String>>> references) {

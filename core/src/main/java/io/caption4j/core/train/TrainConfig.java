@@ -80,6 +80,18 @@ public final class TrainConfig {
     public double scheduledSampling;
     /** Horizontal-flip augmentation: each training pair mirrored with probability 1/2 ("left"/"right" swapped). */
     public boolean horizontalFlip;
+    /**
+     * Self-critical sequence training: each batch is {@code batchSize} images, each with {@link #scstSamples} sampled
+     * captions rewarded by CIDEr-D against the greedy caption's (a fine-tuning stage after cross-entropy training).
+     */
+    public boolean scst;
+    /** Captions sampled per image in self-critical training. */
+    public int scstSamples = 5;
+    /**
+     * A checkpoint of a trained run ({@code best.zip}) to start from instead of a new network: a fine-tuning stage
+     * such as {@link #scst}. Its encoder, vocabulary and network settings replace this configuration's.
+     */
+    public String initFrom;
     public long seed = 42;
 
     // checkpoints and validation
@@ -125,6 +137,7 @@ public final class TrainConfig {
         check(learningRateDecay > 0 && learningRateDecay <= 1, "learningRateDecay must be in (0, 1]");
         check(gradientClip >= 0, "gradientClip must be >= 0");
         check(scheduledSampling >= 0 && scheduledSampling <= 1, "scheduledSampling must be in [0, 1]");
+        check(scstSamples >= 1, "scstSamples must be >= 1");
         check(checkpointEverySteps >= 0 && checkpointEveryMinutes >= 0, "checkpoint intervals must be >= 0");
         check(validationImages >= 0 && validationBeam >= 1, "validationImages must be >= 0 and validationBeam >= 1");
         check(earlyStoppingPatience >= 0, "earlyStoppingPatience must be >= 0");
@@ -154,6 +167,33 @@ public final class TrainConfig {
         } catch (JsonProcessingException e) {
             throw new CaptionException("Bad training configuration JSON: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /**
+     * A copy of this configuration with the encoder, vocabulary and network settings of {@code base} (the run a
+     * fine-tuning stage starts from), so that features, vocabulary and the recorded network match the trained one.
+     */
+    public TrainConfig withModelOf(TrainConfig base) {
+        TrainConfig c = copy();
+        c.encoder = base.encoder;
+        c.layer = base.layer;
+        c.pool = base.pool;
+        c.minCount = base.minCount;
+        c.maxWords = base.maxWords;
+        c.projectionSize = base.projectionSize;
+        c.hiddenSize = base.hiddenSize;
+        c.attentionSize = base.attentionSize;
+        c.embeddingSize = base.embeddingSize;
+        c.outputHiddenSize = base.outputHiddenSize;
+        c.cell = base.cell;
+        c.embedding = base.embedding;
+        c.wordVectors = base.wordVectors;
+        c.dropout = base.dropout;
+        c.attentionPenalty = base.attentionPenalty;
+        c.attentionState = base.attentionState;
+        c.gated = base.gated;
+        c.projectionActivation = base.projectionActivation;
+        return c;
     }
 
     public TrainConfig copy() {

@@ -21,6 +21,9 @@ public final class TrainState {
     public double epochLossSum;
     public long epochTokens;
     public int epochSkippedPairs;
+    /** Self-critical training: summed CIDEr-D of the greedy captions of the current epoch's images so far, and their count. */
+    public double epochRewardSum, epochSampleRewardSum;
+    public long epochRewardImages;
     /** Seconds spent training and validating, summed over resumed runs. */
     public double seconds;
     public List<EpochResult> history = new ArrayList<>();
@@ -35,6 +38,10 @@ public final class TrainState {
         public int epoch;
         public long step;
         public double trainLoss;
+        /** Self-critical training: the mean CIDEr-D of the greedy captions of the epoch's training images (else NaN). */
+        public double trainReward = Double.NaN;
+        /** Self-critical training: the mean CIDEr-D of the captions sampled for the epoch's images (else NaN). */
+        public double trainSampleReward = Double.NaN;
         public double devLoss;
         public double bleu1, bleu2, bleu3, bleu4, ciderD, rougeL;
         /** Mean attention entropy / ln L of the decoded dev captions' words (1 = uniform). */
@@ -45,9 +52,11 @@ public final class TrainState {
 
         @Override
         public String toString() {
-            return String.format("epoch %d: train loss %.4f, dev loss %.4f, BLEU-4 %.4f, CIDEr-D %.4f, ROUGE-L %.4f, "
+            String train = Double.isNaN(trainReward) ? String.format("train loss %.4f", trainLoss)
+                    : String.format("train CIDEr-D greedy %.4f, sampled %.4f", trainReward, trainSampleReward);
+            return String.format("epoch %d: %s, dev loss %.4f, BLEU-4 %.4f, CIDEr-D %.4f, ROUGE-L %.4f, "
                     + "attention entropy / ln L %.3f (%.0f s)",
-                    epoch, trainLoss, devLoss, bleu4, ciderD, rougeL, attentionEntropy, seconds);
+                    epoch, train, devLoss, bleu4, ciderD, rougeL, attentionEntropy, seconds);
         }
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -26,12 +27,20 @@ import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.layers.EmbeddingMode;
 import io.caption4j.layers.FeatureProjection;
 import io.caption4j.layers.PenaltySource;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +70,7 @@ public final class Trainer {
     private INDArray pretrained;
     private TrainingListener listener = TrainingListener.NONE;
     private long stopAfterSteps = Long.MAX_VALUE;
+    private SelfCritical selfCritical;
 
     /**
      * @param config the run's configuration (ignored on resume: the checkpoint's own is used)
@@ -151,6 +161,54 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Starts a new run from a trained run's network and vocabulary: a fine-tuning stage such as self-critical training
+     * ({@link TrainConfig#scst}). The network keeps its Adam moments and takes this configuration's learning-rate
+     * schedule; refuses an existing checkpoint.
+     */
+    public Checkpoint fineTune(Checkpoint from) {
+        if (Files.exists(outDir.resolve(LATEST))) {
+            throw new CaptionException(outDir.resolve(LATEST) + " exists: resume it, or train into another folder");
+        }
+        checkCompatible(from.network, featureSizes(), from.vocabulary.size());
+        setLearningRate(from.network, config);
+        return run(new Checkpoint(config, new TrainState(), from.vocabulary, from.network));
+    }
+
+    /**
+     * Gives every Adam updater of the network (layers and the decoder vertex) the configuration's learning-rate
+     * schedule, keeping the optimiser's state; a CaptionException for other updaters.
+     */
+    static void setLearningRate(ComputationGraph net, TrainConfig c) {
+        ISchedule schedule = new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate, c.learningRateDecay);
+        for (Map.Entry<String, GraphVertex> e : net.getConfiguration().getVertices().entrySet()) {
+            List<IUpdater> updaters = new ArrayList<>();
+            if (e.getValue() instanceof LayerVertex
+                    && ((LayerVertex) e.getValue()).getLayerConf().getLayer() instanceof BaseLayer) {
+                BaseLayer l = (BaseLayer) ((LayerVertex) e.getValue()).getLayerConf().getLayer();
+                updaters.add(l.getIUpdater());
+                updaters.add(l.getBiasUpdater());
+            } else if (e.getValue() instanceof SameDiffVertex) {
+                updaters.add(((SameDiffVertex) e.getValue()).getUpdater());
+                updaters.add(((SameDiffVertex) e.getValue()).getBiasUpdater());
+            }
+            for (IUpdater u : updaters) {
+                if (u instanceof Adam) {
+                    ((Adam) u).setLearningRateSchedule(schedule);
+                } else if (u != null && !(u instanceof NoOp)) {
+                    throw new CaptionException("Cannot set the learning rate of " + e.getKey() + "'s "
+                            + u.getClass().getSimpleName() + " updater: fine-tuning runs need Adam (Trainer.updater)");
+                }
+            }
+        }
+        ComputationGraphUpdater old = net.getUpdater(true);
+        ComputationGraphUpdater fresh = new ComputationGraphUpdater(net);
+        if (old.getStateViewArray() != null) {
+            fresh.setStateViewArray(old.getStateViewArray());
+        }
+        net.setUpdater(fresh);
+    }
+
     /** Adam with the configuration's learning rate, decayed by {@code learningRateDecay} each epoch. */
     public static IUpdater updater(TrainConfig c) {
         return new Adam(new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate, c.learningRateDecay));
@@ -225,6 +283,8 @@ public final class Trainer {
     /** Trains epoch after epoch until the last one, an early stop or the step limit. */
     private Checkpoint run(Checkpoint ck) {
         CaptionBatcher batcher = new CaptionBatcher(ck.vocabulary, tokenizer, ck.config.maxLength);
+        selfCritical = ck.config.scst
+                ? new SelfCritical(train, ck.vocabulary, tokenizer, ck.config.scstSamples, ck.config.maxLength) : null;
         CheckpointSchedule schedule = new CheckpointSchedule(ck.config, ck.state);
         EarlyStopping earlyStopping = new EarlyStopping(dev != null, ck.config.earlyStoppingPatience,
                 ck.config.selectBy);
@@ -244,13 +304,15 @@ public final class Trainer {
      */
     private boolean trainEpoch(Checkpoint ck, int epoch, CaptionBatcher batcher, CheckpointSchedule schedule) {
         TrainState s = ck.state;
-        List<List<EpochSampler.Pair>> batches = epochBatches(ck.config, epoch);
+        List<List<EpochSampler.Pair>> batches = selfCritical != null ? imageBatches(ck.config, epoch)
+                : epochBatches(ck.config, epoch);
         ck.network.getConfiguration().setEpochCount(epoch - 1);   // the learning-rate schedule's epoch
         listener.onEpochStart(epoch, ck.config.epochs, batches.size(), s);
         long epochStart = System.nanoTime(), tokens = 0;
         try {
             while (s.batchInEpoch < batches.size()) {
-                tokens += trainBatch(ck, batches.get(s.batchInEpoch), batcher);
+                tokens += selfCritical != null ? selfCriticalBatch(ck, batches.get(s.batchInEpoch))
+                        : trainBatch(ck, batches.get(s.batchInEpoch), batcher);
                 s.step++;
                 s.batchInEpoch++;
                 long now = System.nanoTime();
@@ -275,6 +337,53 @@ public final class Trainer {
     private List<List<EpochSampler.Pair>> epochBatches(TrainConfig c, int epoch) {
         return EpochSampler.lengthBatches(EpochSampler.epoch(train, c.pairsPerEpoch, c.seed + epoch), c.batchSize, LENGTH_POOL,
                 caption -> tokenizer.tokenize(caption).size(), c.seed + epoch);
+    }
+
+    /** Self-critical training's batches: every training image once per epoch (one pair each), shuffled by the epoch's seed. */
+    private List<List<EpochSampler.Pair>> imageBatches(TrainConfig c, int epoch) {
+        Map<CaptionDataset.Example, EpochSampler.Pair> firstPair = new LinkedHashMap<>();
+        for (EpochSampler.Pair p : EpochSampler.epoch(train, 0, c.seed + epoch)) {
+            firstPair.putIfAbsent(p.example, p);
+        }
+        List<EpochSampler.Pair> images = new ArrayList<>(firstPair.values());
+        List<List<EpochSampler.Pair>> batches = new ArrayList<>();
+        for (int i = 0; i < images.size(); i += c.batchSize) {
+            batches.add(images.subList(i, Math.min(images.size(), i + c.batchSize)));
+        }
+        return batches;
+    }
+
+    /**
+     * One self-critical step ({@link SelfCritical}) on the batch's readable images, sampling seeded by the step number;
+     * adds the greedy captions' reward to the epoch's. Returns the sampled tokens trained on.
+     */
+    private long selfCriticalBatch(Checkpoint ck, List<EpochSampler.Pair> pairs) {
+        TrainState s = ck.state;
+        long stepSeed = ck.config.seed * 1_000_003L + s.step;
+        List<CaptionDataset.Example> examples = new ArrayList<>();
+        for (EpochSampler.Pair p : pairs) {
+            examples.add(p.example);
+        }
+        Map<CaptionDataset.Example, EncodedImage> encoded = features.features(examples);
+        List<CaptionDataset.Example> read = new ArrayList<>();
+        List<EncodedImage> images = new ArrayList<>();
+        for (CaptionDataset.Example e : examples) {
+            if (encoded.containsKey(e)) {
+                read.add(e);
+                images.add(encoded.get(e));
+            }
+        }
+        s.epochSkippedPairs += examples.size() - read.size();
+        if (read.isEmpty()) {
+            return 0;
+        }
+        SelfCritical.Batch batch = selfCritical.batch(ck.network, read, images, stepSeed);
+        Nd4j.getRandom().setSeed(stepSeed);                    // dropout
+        ck.network.fit(batch.data);
+        s.epochRewardSum += batch.greedyReward;
+        s.epochSampleRewardSum += batch.sampleReward / ck.config.scstSamples;
+        s.epochRewardImages += batch.images;
+        return (long) batch.data.getFeaturesMaskArray(2).sumNumber().doubleValue();
     }
 
     /**
@@ -322,6 +431,9 @@ public final class Trainer {
         s.epochLossSum = 0;
         s.epochTokens = 0;
         s.epochSkippedPairs = 0;
+        s.epochRewardSum = 0;
+        s.epochSampleRewardSum = 0;
+        s.epochRewardImages = 0;
         boolean stopEarly = earlyStopping.shouldStop(s);
         s.finished = s.epoch >= ck.config.epochs || stopEarly;
         s.seconds = schedule.seconds(System.nanoTime());
@@ -344,7 +456,9 @@ public final class Trainer {
         TrainState.EpochResult r = new TrainState.EpochResult();
         r.epoch = epoch;
         r.step = s.step;
-        r.trainLoss = s.epochTrainLoss();
+        r.trainLoss = c.scst ? Double.NaN : s.epochTrainLoss();
+        r.trainReward = c.scst ? s.epochRewardSum / Math.max(1, s.epochRewardImages) : Double.NaN;
+        r.trainSampleReward = c.scst ? s.epochSampleRewardSum / Math.max(1, s.epochRewardImages) : Double.NaN;
         r.skippedPairs = s.epochSkippedPairs;
         r.learningRate = c.learningRate * Math.pow(c.learningRateDecay, epoch - 1);
         long t0 = System.nanoTime();
