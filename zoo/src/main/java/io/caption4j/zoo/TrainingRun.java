@@ -137,7 +137,8 @@ public final class TrainingRun {
         }
         Files.createDirectories(outDir);
         if (init != null) {
-            LOG.info("Fine-tuning {} ({} words){}", c.initFrom, init.vocabulary.size(), c.scst ? " by self-critical training" : "");
+            LOG.info("Fine-tuning {} ({} words){}", c.initFrom, init.vocabulary.size(),
+                    c.scst ? " by self-critical training" : "");
             features.precompute(train.examples(), "train features", listener);
             if (dev != null) {
                 features.precompute(dev.examples(), "dev features", listener);
