@@ -44,8 +44,11 @@ final class ProgressBarListener implements TrainingListener {
     @Override
     public void onBatch(TrainState state, double tokensPerSecond) {
         if (bar != null) {
-            bar.setExtraMessage(String.format(" step %d  loss %.3f  %.0f tok/s", state.step, state.epochTrainLoss(),
-                    tokensPerSecond));
+            String score = state.epochRewardImages > 0                      // self-critical: no cross-entropy
+                    ? String.format("CIDEr-D greedy %.3f sampled %.3f", state.epochRewardSum / state.epochRewardImages,
+                            state.epochSampleRewardSum / state.epochRewardImages)
+                    : String.format("loss %.3f", state.epochTrainLoss());
+            bar.setExtraMessage(String.format(" step %d  %s  %.0f tok/s", state.step, score, tokensPerSecond));
             bar.stepTo(state.batchInEpoch);
         }
     }
