@@ -355,14 +355,16 @@ public final class CaptionModel implements AutoCloseable {
     }
 
     /**
-     * Frees the decoder's inference weights (off-heap memory) and refuses further use. The encoder is not freed: it is
-     * shared by every model of the same encoder spec and held by its provider for the life of the process.
+     * Frees the network (parameters, updater state: off-heap memory, also a network given to the builder, which the
+     * model owns) and the decoder's inference weights, and refuses further use. The encoder is not freed: it is shared
+     * by every model of the same encoder spec and held by its provider for the life of the process.
      */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
             step.close();
+            network.close();
         }
     }
 

@@ -3,6 +3,7 @@ package io.caption4j.zoo;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import io.caption4j.core.CaptionModel;
@@ -15,8 +16,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Resident memory (JavaCPP's {@code Pointer.physicalBytes()}) over many rounds of {@code pretrained()} / describe /
- * close: close() frees the model's decoder snapshot at once (about 14 MB for the default model), and nothing else
- * accumulates: the encoder is shared through its documented cache, the network's parameters go with the collector.
+ * close: close() frees the model's network and decoder snapshot at once (about 78 MB for the default model), and
+ * nothing accumulates over rounds: the encoder is shared through its documented cache.
  */
 class ModelMemoryTest {
     static BufferedImage photo;
@@ -44,13 +45,13 @@ class ModelMemoryTest {
     }
 
     @Test
-    void closeFreesTheDecoderSnapshotAtOnce() {
+    void closeFreesTheNetworkAndTheDecoderSnapshotAtOnce() {
         CaptionModel model = CaptionModel.pretrained();
         model.describe(photo);
         long open = Pointer.physicalBytes();
         model.close();
         long closed = Pointer.physicalBytes();
-        assertTrue(open - closed > 4_000_000, "close() gave back only " + (open - closed) + " bytes (from " + open + ")");
+        assertTrue(open - closed > 40_000_000, "close() gave back only " + (open - closed) + " bytes (from " + open + ")");
     }
 
     @Test
@@ -65,7 +66,8 @@ class ModelMemoryTest {
             }
             after.add(offHeapAfterGc());
         }
-        long growth = after.get(9) - after.get(2);
-        assertTrue(growth < 8_000_000, "the resident set after each round grew by " + growth + " from round 3 to 10: " + after);
+        // the resident set wobbles by a few MB from round to round; a model's worth (about 78 MB) kept per round would show
+        long growth = Collections.max(after.subList(6, 10)) - Collections.max(after.subList(0, 3));
+        assertTrue(growth < 40_000_000, "the resident set grew by " + growth + " from rounds 1-3 to rounds 7-10: " + after);
     }
 }
