@@ -49,6 +49,8 @@ public final class CaptionModel implements AutoCloseable {
     private final int poolWindow;
     private final Vocabulary vocabulary;
     private final CaptionNetwork network;
+    /** Whether close() frees the network: one the model made or loaded, not one handed to the builder. */
+    private final boolean ownsNetwork;
     private AttentionDecoderStep step;                // the decoder's inference weights, remade when the network trains
     private int stepIteration;                        // the network's iteration count when step was made
     private final DecodeOptions defaults;
@@ -64,6 +66,7 @@ public final class CaptionModel implements AutoCloseable {
         this.poolWindow = b.poolWindow;
         this.vocabulary = b.vocabulary;
         this.network = network;
+        this.ownsNetwork = b.ownsNetwork;
         this.step = AttentionDecoderStep.of(network);
         this.stepIteration = network.getConfiguration().getIterationCount();
         DecodeOptions d = DecodeOptions.beamOrGreedy(b.beamSize);
@@ -96,6 +99,7 @@ public final class CaptionModel implements AutoCloseable {
         private EmbeddingMode embeddingMode;
         private INDArray embeddings;
         private int poolWindow = 1, beamSize = 3, maxLength = 40;
+        private boolean ownsNetwork;
         private String trainingConfig;
 
         /** The image encoder (required). */
@@ -117,17 +121,32 @@ public final class CaptionModel implements AutoCloseable {
             return this;
         }
 
-        /** A trained decoder network (this or the builder form is required). */
+        /**
+         * A trained decoder network (this or the builder form is required). It stays yours: {@link #close()} does not
+         * close it, so several models (or a training checkpoint) may share it.
+         */
         public Builder setDecoder(CaptionNetwork network) {
             this.network = network;
             this.networkBuilder = null;
+            this.ownsNetwork = false;
             return this;
         }
 
-        /** A new, untrained decoder of this configuration (its vocabulary size is set from the vocabulary). */
+        /**
+         * A new, untrained decoder of this configuration (its vocabulary size is set from the vocabulary); the model owns
+         * it and {@link #close()} frees it.
+         */
         public Builder setDecoder(CaptionNetwork.Builder networkBuilder) {
             this.networkBuilder = networkBuilder;
             this.network = null;
+            this.ownsNetwork = true;
+            return this;
+        }
+
+        /** The network given to {@link #setDecoder(CaptionNetwork)} is the model's, closed with it (load does this). */
+        private Builder owningDecoder(CaptionNetwork network) {
+            setDecoder(network);
+            this.ownsNetwork = true;
             return this;
         }
 
@@ -355,8 +374,9 @@ public final class CaptionModel implements AutoCloseable {
     }
 
     /**
-     * Frees the network (parameters, updater state: off-heap memory, also a network given to the builder, which the
-     * model owns) and the decoder's inference weights, and refuses further use. The encoder is not freed: it is shared
+     * Frees the decoder's inference weights and the network of a loaded model or one built from a network builder
+     * (parameters, updater state: off-heap memory; a network given to the builder stays the caller's), and refuses
+     * further use. The encoder is not freed: it is shared
      * by every model of the same encoder spec and held by its provider for the life of the process.
      */
     @Override
@@ -364,7 +384,9 @@ public final class CaptionModel implements AutoCloseable {
         if (!closed) {
             closed = true;
             step.close();
-            network.close();
+            if (ownsNetwork) {
+                network.close();
+            }
         }
     }
 
@@ -431,7 +453,7 @@ public final class CaptionModel implements AutoCloseable {
                     + enc.id() + "'");
         }
         CaptionNetwork net = archive.network();
-        return builder().setEncoder(enc).optEncoderSpec(s.encoderSpec).setVocabulary(archive.vocabulary()).setDecoder(net)
+        return builder().setEncoder(enc).optEncoderSpec(s.encoderSpec).setVocabulary(archive.vocabulary()).owningDecoder(net)
                 .optPoolWindow(s.poolWindow).optBeamSize(s.beamSize).optMaxLength(s.maxLength)
                 .optTrainingConfig(s.trainingConfig).build();
     }
