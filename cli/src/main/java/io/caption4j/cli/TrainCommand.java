@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.train.Checkpoint;
+import io.caption4j.core.train.SelfCritical;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
@@ -92,6 +93,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean scst;
     @Option(names = "--scst-samples", description = "Captions sampled per image in --scst (default: ${DEFAULT-VALUE}).")
     int scstSamples = DEFAULTS.scstSamples;
+    @Option(names = "--scst-baseline", description = "Reward baseline of --scst: ${COMPLETION-CANDIDATES} (default: "
+            + "${DEFAULT-VALUE}: the mean of the image's other samples; GREEDY: the greedy caption's, as the paper).")
+    SelfCritical.Baseline scstBaseline = DEFAULTS.scstBaseline;
     @Option(names = "--init-from", description = "Start from this trained checkpoint (a run's best.zip) instead of a new "
             + "network: its encoder, vocabulary and network are used (a fine-tuning stage, e.g. --scst).")
     Path initFrom;
@@ -205,6 +209,7 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--flip")) c.horizontalFlip = horizontalFlip;
         if (given("--scst")) c.scst = scst;
         if (given("--scst-samples")) c.scstSamples = scstSamples;
+        if (given("--scst-baseline")) c.scstBaseline = scstBaseline;
         if (initFrom != null) c.initFrom = initFrom.toString();
         if (c.scst && !matched("--select-by")) c.selectBy = TrainConfig.Selection.CIDER_D;
         if (c.scst && c.initFrom == null) {

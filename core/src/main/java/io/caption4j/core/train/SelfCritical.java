@@ -23,10 +23,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Self-critical sequence training (Rennie et al. 2017, arXiv 1612.00563): for each image, sample K captions from the
- * network, reward each with its CIDEr-D against the image's references, and use the greedy caption's reward as the
- * baseline. The policy gradient {@code -(r - b) grad log p(sample)} is the cross-entropy gradient of the sampled
- * captions with each caption's label mask scaled by its advantage {@code r - b}, so the network's own loss layer
- * computes it: a {@link Batch} is a teacher-forced batch of the samples with those weights.
+ * network, reward each with its CIDEr-D against the image's references, and subtract a {@link Baseline}: the greedy
+ * caption's reward (the paper) or the mean of the image's other samples (the default, Luo 2020). The policy
+ * gradient {@code -(r - b) grad log p(sample)} is the cross-entropy gradient of the sampled captions with each
+ * caption's label mask scaled by its advantage {@code r - b}, so the network's own loss layer computes it: a {@link
+ * Batch} is a teacher-forced batch of the samples with those weights.
  * <p>CIDEr-D's document frequencies come from all training references, as in the paper.
  */
 public final class SelfCritical {
@@ -34,8 +35,20 @@ public final class SelfCritical {
     private final Tokenizer tokenizer;
     private final CaptionBatcher batcher;
     private final int samples, maxLength;
+    private final Baseline baseline;
     private final CiderD.Scorer cider;
     private final Map<CaptionDataset.Example, List<List<String>>> references = new HashMap<>();
+
+    /** What a sample's reward is compared with. */
+    public enum Baseline {
+        /** The greedy caption's reward (Rennie et al. 2017). */
+        GREEDY,
+        /**
+         * The mean reward of the image's other samples (Luo 2020, arXiv 2003.09971): advantages sum to zero per image,
+         * so a network whose samples are mostly worse than its greedy caption is not pushed away from all it samples.
+         */
+        SAMPLE_MEAN
+    }
 
     /** One step's teacher-forced batch of samples with advantage-weighted label mask, and its rewards. */
     public static final class Batch {
@@ -57,7 +70,9 @@ public final class SelfCritical {
      * @param train the training set whose references give CIDEr-D's document frequencies
      * @param samples captions sampled per image (K >= 1)
      */
-    public SelfCritical(CaptionDataset train, Vocabulary vocabulary, Tokenizer tokenizer, int samples, int maxLength) {
+    public SelfCritical(CaptionDataset train, Vocabulary vocabulary, Tokenizer tokenizer, int samples, int maxLength,
+                        Baseline baseline) {
+        this.baseline = baseline;
         this.vocabulary = vocabulary;
         this.tokenizer = tokenizer;
         this.samples = samples;
@@ -108,15 +123,21 @@ public final class SelfCritical {
         float[] advantage = new float[b * samples];
         double greedySum = 0, sampleSum = 0;
         for (int i = 0; i < b; i++) {
-            double baseline = reward(greedy.get(i), examples.get(i));
-            greedySum += baseline;
+            double greedyReward = reward(greedy.get(i), examples.get(i));
+            greedySum += greedyReward;
+            double[] r = new double[samples];
+            double total = 0;
             for (int k = 0; k < samples; k++) {
-                DecodedCaption s = sampled.get(i * samples + k);
-                double r = reward(s, examples.get(i));
-                sampleSum += r;
-                advantage[i * samples + k] = (float) (r - baseline);
+                r[k] = reward(sampled.get(i * samples + k), examples.get(i));
+                total += r[k];
+            }
+            sampleSum += total;
+            for (int k = 0; k < samples; k++) {
+                double b0 = baseline == Baseline.GREEDY || samples == 1 ? greedyReward
+                        : (total - r[k]) / (samples - 1);                      // the other samples' mean
+                advantage[i * samples + k] = (float) (r[k] - b0);
                 sampleImages.add(images.get(i));
-                sequences.add(sequence(s));
+                sequences.add(sequence(sampled.get(i * samples + k)));
             }
         }
         MultiDataSet data = batcher.batchOfIds(sampleImages, sequences);

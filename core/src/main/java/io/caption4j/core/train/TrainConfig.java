@@ -88,6 +88,12 @@ public final class TrainConfig {
     /** Captions sampled per image in self-critical training. */
     public int scstSamples = 5;
     /**
+     * The reward baseline of self-critical training. The greedy caption's (the paper's) collapsed both full runs tried
+     * here (samples at temperature 1 are mostly worse than greedy, so nearly every advantage was negative and the
+     * captions became "a man in orange and orange and ..." within one epoch); the other samples' mean is the default.
+     */
+    public SelfCritical.Baseline scstBaseline = SelfCritical.Baseline.SAMPLE_MEAN;
+    /**
      * A checkpoint of a trained run ({@code best.zip}) to start from instead of a new network: a fine-tuning stage
      * such as {@link #scst}. Its encoder, vocabulary and network settings replace this configuration's.
      */
@@ -138,6 +144,9 @@ public final class TrainConfig {
         check(gradientClip >= 0, "gradientClip must be >= 0");
         check(scheduledSampling >= 0 && scheduledSampling <= 1, "scheduledSampling must be in [0, 1]");
         check(scstSamples >= 1, "scstSamples must be >= 1");
+        check(scstBaseline != null, "scstBaseline must be GREEDY or SAMPLE_MEAN");
+        check(scstBaseline != SelfCritical.Baseline.SAMPLE_MEAN || scstSamples >= 2,
+                "the SAMPLE_MEAN baseline needs scstSamples >= 2");
         check(checkpointEverySteps >= 0 && checkpointEveryMinutes >= 0, "checkpoint intervals must be >= 0");
         check(validationImages >= 0 && validationBeam >= 1, "validationImages must be >= 0 and validationBeam >= 1");
         check(earlyStoppingPatience >= 0, "earlyStoppingPatience must be >= 0");

@@ -283,7 +283,8 @@ public final class Trainer {
     private Checkpoint run(Checkpoint ck) {
         CaptionBatcher batcher = new CaptionBatcher(ck.vocabulary, tokenizer, ck.config.maxLength);
         selfCritical = ck.config.scst
-                ? new SelfCritical(train, ck.vocabulary, tokenizer, ck.config.scstSamples, ck.config.maxLength) : null;
+                ? new SelfCritical(train, ck.vocabulary, tokenizer, ck.config.scstSamples, ck.config.maxLength,
+                ck.config.scstBaseline) : null;
         CheckpointSchedule schedule = new CheckpointSchedule(ck.config, ck.state);
         EarlyStopping earlyStopping = new EarlyStopping(dev != null, ck.config.earlyStoppingPatience,
                 ck.config.selectBy);

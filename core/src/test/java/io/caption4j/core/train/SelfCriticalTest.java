@@ -20,6 +20,8 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -96,8 +98,9 @@ class SelfCriticalTest {
         return g.gradient().dup();
     }
 
-    @Test
-    void selfCriticalStepsRaiseTheRewardOfTheCaptionsTheNetworkSamples() throws IOException {
+    @ParameterizedTest
+    @EnumSource(SelfCritical.Baseline.class)
+    void selfCriticalStepsRaiseTheRewardOfTheCaptionsTheNetworkSamples(SelfCritical.Baseline baseline) throws IOException {
         // The policy-gradient objective is the expected reward of sampled captions: on one batch it must go up (with the
         // advantage's sign flipped it falls from 3.0 to 0.1 here)
         CaptionDataset eight = new CaptionDataset() {
@@ -107,7 +110,8 @@ class SelfCriticalTest {
         };
         TrainConfig c = scst();
         c.epochs = 30;
-        Checkpoint done = new Trainer(c, eight, null, features, tmp.resolve("overfit")).fineTune(copyOfPretrained());
+        c.scstBaseline = baseline;
+        Checkpoint done = new Trainer(c, eight, null, features, tmp.resolve("overfit-" + baseline)).fineTune(copyOfPretrained());
         List<Double> sampled = new ArrayList<>();
         for (TrainState.EpochResult r : done.state.history) {
             sampled.add(r.trainSampleReward);
@@ -166,7 +170,7 @@ class SelfCriticalTest {
 
     @Test
     void theRewardIsCiderDAgainstTheImagesReferencesWithTrainingDocumentFrequencies() {
-        SelfCritical sc = new SelfCritical(train, pretrained.vocabulary, new Tokenizer(), 2, 10);
+        SelfCritical sc = new SelfCritical(train, pretrained.vocabulary, new Tokenizer(), 2, 10, SelfCritical.Baseline.GREEDY);
         CaptionDataset.Example e = train.examples().get(0);
         Vocabulary v = pretrained.vocabulary;
         int[] own = v.encode(new Tokenizer().tokenize(e.captions.get(0)));
