@@ -30,10 +30,10 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * The captioning HTTP service: {@code POST /v1/captions} (raw image bytes, or a multipart upload with the image
- * in any file field; the decoding and flags of {@link RequestParams} as query or form parameters) answers
+ * in any file field; the decoding and flags of {@code RequestParams} as query or form parameters) answers
  * {@code {caption, tokens, logprob, ms, options, timings_ms}}, with {@code attention} when asked
- * ({@link CaptionJson}); several files in one multipart request are one batch ({@link CaptionBatch});
- * {@code GET /health}; the web page at {@code GET /} ({@link WebPage}). Uploads over the limit get 413, undecodable
+ * ({@code CaptionJson}); several files in one multipart request are one batch ({@code CaptionBatch});
+ * {@code GET /health}; the web page at {@code GET /} ({@code WebPage}). Uploads over the limit get 413, undecodable
  * images 400; at most {@code workers} captions run at once and {@code queue} more wait, the rest get 503.
  * {@link #close()} stops accepting, lets running requests finish, then stops.
  */
