@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 /** Serves a model over HTTP until interrupted (Ctrl-C stops it gracefully). */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"HTTP captioning service. POST /v1/captions with the image bytes (or a multipart upload),",
-                "optional ?beam=K&max_length=N; GET /health."})
+                "optional ?beam=K&max_length=N; GET /health.",
+                "Also ?strategy=greedy|beam|sample&temperature=T&top_k=K&seed=S, attention=true (per-word maps),",
+                "several files in one multipart request (one batch); the web page at GET /."})
 final class ServeCommand implements Callable<Integer> {
     private static final CaptionServer.Limits DEFAULTS = new CaptionServer.Limits();
 
@@ -43,6 +45,7 @@ final class ServeCommand implements Callable<Integer> {
         CaptionServer server = new CaptionServer(m, limits);
         int p = server.start(host, port);
         System.err.println("caption4j serving on http://" + host + ":" + p + "/v1/captions (Ctrl-C to stop)");
+        System.err.println("the web page: http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + p + "/");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping: finishing running requests");

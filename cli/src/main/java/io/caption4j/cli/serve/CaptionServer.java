@@ -7,6 +7,7 @@ import java.lang.reflect.Type;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,9 +30,11 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * The captioning HTTP service: {@code POST /v1/captions} (raw image bytes, or a multipart upload with the image
- * in any file field; optional {@code beam} and {@code max_length} as query or form parameters) answers
- * {@code {caption, tokens, logprob, ms}}; {@code GET /health}. Uploads over the limit get 413, undecodable images
- * 400; at most {@code workers} captions run at once and {@code queue} more wait, the rest get 503.
+ * in any file field; the decoding and flags of {@code RequestParams} as query or form parameters) answers
+ * {@code {caption, tokens, logprob, ms, options, timings_ms}}, with {@code attention} when asked
+ * ({@code CaptionJson}); several files in one multipart request are one batch ({@code CaptionBatch});
+ * {@code GET /health}; the web page at {@code GET /} ({@code WebPage}). Uploads over the limit get 413, undecodable
+ * images 400; at most {@code workers} captions run at once and {@code queue} more wait, the rest get 503.
  * {@link #close()} stops accepting, lets running requests finish, then stops.
  */
 public final class CaptionServer implements AutoCloseable {
@@ -43,6 +46,8 @@ public final class CaptionServer implements AutoCloseable {
         public int maxBeam = 10;
         public int maxLength = 100;
         public long requestTimeoutSeconds = 120;
+        /** Images in one multipart request, captioned as one batch. */
+        public int maxBatch = 16;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -94,19 +99,23 @@ public final class CaptionServer implements AutoCloseable {
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "served", served.get(),
                 "busy", limits.workers + limits.queue - admission.availablePermits())));
         app.post("/v1/captions", this::captions);
+        new WebPage().register(app);
         app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getMessage()));
         app.start(host, port);
         return app.port();
     }
 
     private void captions(Context ctx) throws Exception {
+        long t0 = System.nanoTime();
         long length = ctx.req().getContentLengthLong();
         if (length > limits.maxUploadBytes + (isMultipart(ctx) ? 64 * 1024 : 0)) {
             error(ctx, 413, "upload of " + length + " bytes is over the limit of " + limits.maxUploadBytes + " bytes");
             return;
         }
-        byte[] bytes;
-        String name;
+        byte[] bytes = null;
+        String name = null;
+        List<UploadedFile> batch = null;
+        RequestParams params = new RequestParams(ctx, isMultipart(ctx));
         try {
             if (isMultipart(ctx)) {
                 List<UploadedFile> files = ctx.uploadedFiles();
@@ -114,15 +123,19 @@ public final class CaptionServer implements AutoCloseable {
                     error(ctx, 400, "the multipart request has no file");
                     return;
                 }
-                UploadedFile f = files.get(0);
-                if (f.size() > limits.maxUploadBytes) {
-                    error(ctx, 413, "upload is over the limit of " + limits.maxUploadBytes + " bytes");
-                    return;
+                if (files.size() > 1 || params.flag("batch")) {
+                    batch = files;
+                } else {
+                    UploadedFile f = files.get(0);
+                    if (f.size() > limits.maxUploadBytes) {
+                        error(ctx, 413, "upload is over the limit of " + limits.maxUploadBytes + " bytes");
+                        return;
+                    }
+                    try (InputStream in = f.content()) {
+                        bytes = in.readAllBytes();
+                    }
+                    name = f.filename();
                 }
-                try (InputStream in = f.content()) {
-                    bytes = in.readAllBytes();
-                }
-                name = f.filename();
             } else {
                 bytes = readCapped(ctx.req().getInputStream(), limits.maxUploadBytes);
                 if (bytes == null) {
@@ -131,6 +144,9 @@ public final class CaptionServer implements AutoCloseable {
                 }
                 name = "upload";
             }
+        } catch (IllegalArgumentException e) {              // a bad batch flag
+            error(ctx, 400, e.getMessage());
+            return;
         } catch (IllegalStateException | IOException e) {   // the servlet multipart limits
             String m = String.valueOf(e.getMessage());
             boolean tooLarge = m.contains("exceeds") || m.contains("too large") || m.contains("max");
@@ -138,17 +154,24 @@ public final class CaptionServer implements AutoCloseable {
                     : "cannot read the upload: " + m);
             return;
         }
+        if (batch != null) {
+            batch(ctx, params, batch, t0);
+            return;
+        }
         if (bytes.length == 0) {
             error(ctx, 400, "empty body: send the image bytes, or a multipart upload");
             return;
         }
         DecodeOptions o;
+        boolean attention;
         try {
-            o = options(ctx);
+            o = params.decodeOptions(model.defaultOptions(), limits.maxBeam, limits.maxLength);
+            attention = params.flag("attention");
         } catch (IllegalArgumentException e) {
             error(ctx, 400, e.getMessage());
             return;
         }
+        long read = System.nanoTime();
         BufferedImage image;
         try {
             image = loader.read(bytes, name);
@@ -156,60 +179,96 @@ public final class CaptionServer implements AutoCloseable {
             error(ctx, 400, e.getMessage());
             return;
         }
+        double readMs = (System.nanoTime() - read) / 1e6;
+        Ran<Caption> ran = onWorker(ctx, () -> model.describe(image, o));
+        if (ran == null) {
+            return;
+        }
+        served.incrementAndGet();
+        Map<String, Object> body = CaptionJson.of(ran.result, attention);
+        body.put("options", RequestParams.describe(o));
+        body.put("timings_ms", timings(readMs, ran, t0));
+        ctx.json(body);
+    }
+
+    /**
+     * Several images in one multipart request (or {@code batch=true}): {@code {results: [...], options, timings_ms}},
+     * one {@code describeAll} for the images that could be read, a per-file {@code status} and {@code error} for the
+     * others; 200 unless the request itself is refused (a bad parameter, too many files, busy).
+     */
+    private void batch(Context ctx, RequestParams params, List<UploadedFile> files, long t0) throws Exception {
+        if (files.size() > limits.maxBatch) {
+            error(ctx, 400, files.size() + " images in one request; at most " + limits.maxBatch);
+            return;
+        }
+        DecodeOptions o;
+        boolean attention;
+        try {
+            o = params.decodeOptions(model.defaultOptions(), limits.maxBeam, limits.maxLength);
+            attention = params.flag("attention");
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, e.getMessage());
+            return;
+        }
+        CaptionBatch batch = new CaptionBatch(files, loader, limits.maxUploadBytes);
+        List<BufferedImage> images = batch.images();
+        Ran<List<Caption>> ran = images.isEmpty() ? new Ran<>(List.of(), 0, 0)
+                : onWorker(ctx, () -> model.describeAll(images, o));
+        if (ran == null) {
+            return;
+        }
+        served.addAndGet(images.size());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("results", batch.results(ran.result, attention));
+        body.put("options", RequestParams.describe(o));
+        body.put("timings_ms", timings(batch.readMs(), ran, t0));
+        ctx.json(body);
+    }
+
+    /** A worker's result, with the time it waited for a worker and the time it ran, in milliseconds. */
+    private record Ran<T>(T result, double queueMs, double runMs) {
+    }
+
+    /** Runs the work on a worker when a place in the queue is free; null after answering 503 (busy) or 500. */
+    private <T> Ran<T> onWorker(Context ctx, Callable<T> work) throws Exception {
         if (!admission.tryAcquire()) {
             ctx.header("Retry-After", "1");
             error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting; try again");
-            return;
+            return null;
         }
-        Caption c;
+        long submitted = System.nanoTime();
         try {
-            Future<Caption> f = pool.submit(() -> model.describe(image, o));
-            c = f.get(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
+            Future<Ran<T>> f = pool.submit(() -> {
+                long started = System.nanoTime();
+                T result = work.call();
+                return new Ran<>(result, (started - submitted) / 1e6, (System.nanoTime() - started) / 1e6);
+            });
+            return f.get(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             error(ctx, 500, "captioning failed: " + e.getCause().getMessage());
-            return;
+            return null;
         } finally {
             admission.release();
         }
-        served.incrementAndGet();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("caption", c.text());
-        body.put("tokens", c.tokens());
-        body.put("logprob", c.logProb());
-        body.put("ms", Math.round(c.millis()));
-        ctx.json(body);
+    }
+
+    /** {@code read} (decoding the files), {@code queue} (waiting for a worker), {@code caption} (the model), total. */
+    private static Map<String, Object> timings(double readMs, Ran<?> ran, long t0) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("read", round(readMs));
+        t.put("queue", round(ran.queueMs));
+        t.put("caption", round(ran.runMs));
+        t.put("total", round((System.nanoTime() - t0) / 1e6));
+        return t;
+    }
+
+    private static double round(double ms) {
+        return Math.round(ms * 10) / 10.0;
     }
 
     private static boolean isMultipart(Context ctx) {
         String type = ctx.contentType();
         return type != null && type.toLowerCase().startsWith("multipart/form-data");
-    }
-
-    private DecodeOptions options(Context ctx) {
-        DecodeOptions d = model.defaultOptions();
-        Integer beam = intParam(ctx, "beam", 1, limits.maxBeam);
-        Integer max = intParam(ctx, "max_length", 1, limits.maxLength);
-        DecodeOptions o = beam == null ? d : DecodeOptions.beamOrGreedy(beam);
-        return o.withMaxLength(max != null ? max : d.maxLength);
-    }
-
-    private static Integer intParam(Context ctx, String name, int min, int max) {
-        String v = ctx.queryParam(name);
-        if (v == null && isMultipart(ctx)) {
-            v = ctx.formParam(name);
-        }
-        if (v == null) {
-            return null;
-        }
-        try {
-            int i = Integer.parseInt(v.trim());
-            if (i < min || i > max) {
-                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + i);
-            }
-            return i;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
-        }
     }
 
     /** The stream's bytes, or null when there are more than max. */
