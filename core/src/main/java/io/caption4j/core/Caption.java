@@ -8,16 +8,24 @@ public final class Caption {
     private final double logProb;
     private final float[][] attention;
     private final int gridHeight, gridWidth;
-    private final double millis;
+    private final double millis, encodeMillis, wordsMillis;
 
     /** A caption of these words with one attention map per word, each row-major over the grid. */
     public Caption(List<String> tokens, double logProb, float[][] attention, int gridHeight, int gridWidth, double millis) {
+        this(tokens, logProb, attention, gridHeight, gridWidth, millis, Double.NaN, Double.NaN);
+    }
+
+    /** As above, with the call's time split into encoding the images and searching the words. */
+    public Caption(List<String> tokens, double logProb, float[][] attention, int gridHeight, int gridWidth, double millis,
+                   double encodeMillis, double wordsMillis) {
         this.tokens = List.copyOf(tokens);
         this.logProb = logProb;
         this.attention = attention;
         this.gridHeight = gridHeight;
         this.gridWidth = gridWidth;
         this.millis = millis;
+        this.encodeMillis = encodeMillis;
+        this.wordsMillis = wordsMillis;
     }
 
     /** The words joined by spaces. */
@@ -61,6 +69,16 @@ public final class Caption {
     /** Wall time of the call that produced this caption, in milliseconds (shared by a batch). */
     public double millis() {
         return millis;
+    }
+
+    /** The part of {@link #millis()} spent encoding the image(s) (InceptionV3 and pooling); NaN when not measured. */
+    public double encodeMillis() {
+        return encodeMillis;
+    }
+
+    /** The part of {@link #millis()} spent searching the words (decoder steps); NaN when not measured. */
+    public double wordsMillis() {
+        return wordsMillis;
     }
 
     @Override

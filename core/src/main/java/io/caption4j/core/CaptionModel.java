@@ -281,7 +281,8 @@ public final class CaptionModel implements AutoCloseable {
 
     /**
      * Captions a batch of images: one encoder batch for all of them; greedy and sampling decode them as one batch too,
-     * beam search runs image by image. Each caption's {@link Caption#millis()} is the time of the whole call.
+     * beam search runs image by image. Each caption's {@link Caption#millis()} is the time of the whole call
+     * ({@link Caption#encodeMillis()} and {@link Caption#wordsMillis()} its two parts).
      */
     public List<Caption> describeAll(List<BufferedImage> images, DecodeOptions options) {
         if (closed) {
@@ -306,13 +307,15 @@ public final class CaptionModel implements AutoCloseable {
                         + "x" + e.gridWidth() + "): set the pool window the model was trained with (optPoolWindow)");
             }
         }
+        long t1 = System.nanoTime();
         List<DecodedCaption> decoded = CaptionSearch.decode(currentStep(), encoded, vocabulary, options);
-        double ms = (System.nanoTime() - t0) / 1e6;
+        long t2 = System.nanoTime();
+        double ms = (t2 - t0) / 1e6;
         List<Caption> out = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
             DecodedCaption d = decoded.get(i);
             out.add(new Caption(d.words, d.logProb, Arrays.copyOf(d.attention, d.words.size()),
-                    encoded.get(i).gridHeight(), encoded.get(i).gridWidth(), ms));
+                    encoded.get(i).gridHeight(), encoded.get(i).gridWidth(), ms, (t1 - t0) / 1e6, (t2 - t1) / 1e6));
         }
         return out;
     }

@@ -187,7 +187,7 @@ public final class CaptionServer implements AutoCloseable {
         served.incrementAndGet();
         Map<String, Object> body = CaptionJson.of(ran.result, attention);
         body.put("options", RequestParams.describe(o));
-        body.put("timings_ms", timings(readMs, ran, t0));
+        body.put("timings_ms", timings(readMs, ran, t0, List.of(ran.result)));
         ctx.json(body);
     }
 
@@ -221,7 +221,7 @@ public final class CaptionServer implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("results", batch.results(ran.result, attention));
         body.put("options", RequestParams.describe(o));
-        body.put("timings_ms", timings(batch.readMs(), ran, t0));
+        body.put("timings_ms", timings(batch.readMs(), ran, t0, ran.result));
         ctx.json(body);
     }
 
@@ -252,12 +252,19 @@ public final class CaptionServer implements AutoCloseable {
         }
     }
 
-    /** {@code read} (decoding the files), {@code queue} (waiting for a worker), {@code caption} (the model), total. */
-    private static Map<String, Object> timings(double readMs, Ran<?> ran, long t0) {
+    /**
+     * {@code read} (decoding the files), {@code queue} (waiting for a worker), {@code caption} (the model) with its parts
+     * {@code encode} (InceptionV3) and {@code words} (the decoder's search), total.
+     */
+    private static Map<String, Object> timings(double readMs, Ran<?> ran, long t0, List<Caption> captions) {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("read", round(readMs));
         t.put("queue", round(ran.queueMs));
         t.put("caption", round(ran.runMs));
+        if (!captions.isEmpty() && !Double.isNaN(captions.get(0).encodeMillis())) {
+            t.put("encode", round(captions.get(0).encodeMillis()));
+            t.put("words", round(captions.get(0).wordsMillis()));
+        }
         t.put("total", round((System.nanoTime() - t0) / 1e6));
         return t;
     }

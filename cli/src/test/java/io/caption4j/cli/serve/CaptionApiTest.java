@@ -137,10 +137,12 @@ class CaptionApiTest {
             assertEquals(1, sum, 1e-4, "a map sums to 1");
         }
         JsonNode t = j.get("timings_ms");
-        for (String k : List.of("read", "queue", "caption", "total")) {
+        for (String k : List.of("read", "queue", "caption", "encode", "words", "total")) {
             assertTrue(t.get(k).asDouble() >= 0, k + " in " + t);
         }
         assertTrue(t.get("total").asDouble() >= t.get("caption").asDouble(), t.toString());
+        assertTrue(t.get("encode").asDouble() + t.get("words").asDouble() <= t.get("caption").asDouble() + 0.2,
+                "encode and words are parts of caption: " + t);
         assertEquals("greedy", j.get("options").get("strategy").asText());
         assertEquals(5, j.get("options").get("max_length").asInt());
 

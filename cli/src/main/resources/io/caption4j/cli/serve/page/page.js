@@ -324,6 +324,7 @@
         el('span', { title: 'decoding the file into pixels, on the server', text: `read ${fmt(t.read)}` }), ' · ',
         el('span', { title: 'waiting for a free worker', text: `queue ${fmt(t.queue)}` }), ' · ',
         el('span', { title: 'the model: the image encoder and the word search', text: `model ${fmt(t.caption)}${batchNote}` }),
+        t.encode === undefined ? '' : ` (encode ${fmt(t.encode)}, words ${fmt(t.words)})`,
         ' · ', el('span', { title: 'from sending the request to its answer, seen by this page',
           text: `round trip ${fmt(res.roundTrip)}` }));
 
