@@ -43,6 +43,14 @@ public final class CaptionServer implements AutoCloseable {
         public int maxBeam = 10;
         public int maxLength = 100;
         public long requestTimeoutSeconds = 120;
+        /** Slowest accepted average upload speed after the headers; slower bodies are cut with 408. */
+        public long minRequestBytesPerSecond = 16 * 1024;
+        /** Longest wait for the next bytes of a connection (reads and keep-alive). */
+        public long idleTimeoutMillis = 10_000;
+        /** Longest time to read one request's whole body. */
+        public long bodyTimeoutMillis = 60_000;
+        /** Open connections at most; more wait in the accept backlog. The HTTP thread pool is this plus 64. */
+        public int maxConnections = 1000;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,6 +82,7 @@ public final class CaptionServer implements AutoCloseable {
     public int start(String host, int port) {
         app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            JettyHardening.apply(config, host, port, limits);
             config.jsonMapper(new JsonMapper() {        // DL4J's shaded Jackson; Javalin looks for the unshaded one
                 @Override
                 public String toJsonString(Object obj, Type type) {
@@ -95,7 +104,7 @@ public final class CaptionServer implements AutoCloseable {
                 "busy", limits.workers + limits.queue - admission.availablePermits())));
         app.post("/v1/captions", this::captions);
         app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getMessage()));
-        app.start(host, port);
+        app.start();
         return app.port();
     }
 
@@ -107,6 +116,7 @@ public final class CaptionServer implements AutoCloseable {
         }
         byte[] bytes;
         String name;
+        BodyDeadline deadline = new BodyDeadline(ctx.req(), limits.bodyTimeoutMillis);
         try {
             if (isMultipart(ctx)) {
                 List<UploadedFile> files = ctx.uploadedFiles();
@@ -131,12 +141,19 @@ public final class CaptionServer implements AutoCloseable {
                 }
                 name = "upload";
             }
-        } catch (IllegalStateException | IOException e) {   // the servlet multipart limits
+        } catch (RuntimeException | IOException e) {   // the servlet multipart limits, slow or stalled bodies
+            if (deadline.expired() || SlowBody.isTimeout(e)) {
+                error(ctx, 408, "the upload was too slow: the body must arrive at " + limits.minRequestBytesPerSecond
+                        + " bytes/s or more, within " + limits.bodyTimeoutMillis / 1000 + " s");
+                return;
+            }
             String m = String.valueOf(e.getMessage());
             boolean tooLarge = m.contains("exceeds") || m.contains("too large") || m.contains("max");
             error(ctx, tooLarge ? 413 : 400, tooLarge ? "upload is over the limit of " + limits.maxUploadBytes + " bytes"
                     : "cannot read the upload: " + m);
             return;
+        } finally {
+            deadline.close();
         }
         if (bytes.length == 0) {
             error(ctx, 400, "empty body: send the image bytes, or a multipart upload");
