@@ -20,6 +20,7 @@ import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.ImageLoader;
+import io.caption4j.core.image.ImageMemoryException;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -51,13 +52,15 @@ public final class CaptionServer implements AutoCloseable {
         public long bodyTimeoutMillis = 60_000;
         /** Open connections at most; more wait in the accept backlog. The HTTP thread pool is this plus 64. */
         public int maxConnections = 1000;
+        /** Images with more pixels are decoded subsampled to about this many (the model reads 299x299 anyway). */
+        public long decodePixels = 4_000_000;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CaptionModel model;
     private final Limits limits;
-    private final ImageLoader loader = new ImageLoader();
+    private final ImageLoader loader;
     private final ExecutorService pool;
     private final Semaphore admission;
     private final AtomicInteger served = new AtomicInteger();
@@ -76,6 +79,8 @@ public final class CaptionServer implements AutoCloseable {
             return t;
         });
         this.admission = new Semaphore(limits.workers + limits.queue);
+        this.loader = new ImageLoader(Long.getLong(ImageLoader.MAX_PIXELS_PROPERTY, ImageLoader.DEFAULT_MAX_PIXELS),
+                limits.decodePixels);
     }
 
     /** Starts listening on host:port (port 0: any free port); returns the port. */
@@ -166,20 +171,26 @@ public final class CaptionServer implements AutoCloseable {
             error(ctx, 400, e.getMessage());
             return;
         }
-        BufferedImage image;
-        try {
-            image = loader.read(bytes, name);
-        } catch (CaptionException e) {
-            error(ctx, 400, e.getMessage());
-            return;
-        }
-        if (!admission.tryAcquire()) {
-            ctx.header("Retry-After", "1");
-            error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting; try again");
+        if (!admission.tryAcquire()) {             // admitted before decoding: a refused request costs no decode
+            busy(ctx);
             return;
         }
         Caption c;
         try {
+            BufferedImage image;
+            try {
+                image = loader.read(bytes, name);
+            } catch (ImageMemoryException e) {
+                busy(ctx);
+                return;
+            } catch (CaptionException e) {
+                error(ctx, 400, e.getMessage());
+                return;
+            } catch (OutOfMemoryError e) {
+                busy(ctx);
+                return;
+            }
+            bytes = null;                           // the encoded upload is no longer needed while captioning
             Future<Caption> f = pool.submit(() -> model.describe(image, o));
             c = f.get(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -195,6 +206,12 @@ public final class CaptionServer implements AutoCloseable {
         body.put("logprob", c.logProb());
         body.put("ms", Math.round(c.millis()));
         ctx.json(body);
+    }
+
+    private void busy(Context ctx) {
+        ctx.header("Retry-After", "1");
+        error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting, or short of"
+                + " memory; try again");
     }
 
     private static boolean isMultipart(Context ctx) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
@@ -20,7 +21,10 @@ import io.caption4j.core.CaptionException;
  * Reads image files (JPEG baseline, progressive and CMYK, PNG, BMP, GIF first frame) with ImageIO and the
  * TwelveMonkeys JPEG plugin, refusing before any pixel is decoded an image whose header claims more pixels
  * than the limit (default {@value #DEFAULT_MAX_PIXELS}, or the system property {@value #MAX_PIXELS_PROPERTY}).
- * Every failure is a {@link CaptionException} naming the file and the problem. Thread-safe.
+ * An image over the decode budget (default: none) is read with source subsampling, straight at a few megapixels,
+ * so a small file that decodes huge costs little memory; running out of memory while decoding is an
+ * {@link ImageMemoryException}, never a "corrupt image". Every failure is a {@link CaptionException} naming the
+ * file and the problem. Thread-safe.
  */
 public final class ImageLoader {
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
@@ -32,6 +36,7 @@ public final class ImageLoader {
     }
 
     private final long maxPixels;
+    private final long decodePixels;
 
     /** A loader with the default limit (or the system property's). */
     public ImageLoader() {
@@ -39,10 +44,20 @@ public final class ImageLoader {
     }
 
     public ImageLoader(long maxPixels) {
-        if (maxPixels <= 0) {
-            throw new IllegalArgumentException("maxPixels must be > 0, got " + maxPixels);
+        this(maxPixels, Long.MAX_VALUE);
+    }
+
+    /**
+     * A loader refusing headers over maxPixels and decoding images over decodePixels subsampled (every k-th pixel
+     * of every k-th row, the smallest k that fits), which bounds decoding memory to about decodePixels pixels.
+     */
+    public ImageLoader(long maxPixels, long decodePixels) {
+        if (maxPixels <= 0 || decodePixels <= 0) {
+            throw new IllegalArgumentException("maxPixels and decodePixels must be > 0, got " + maxPixels + ", "
+                    + decodePixels);
         }
         this.maxPixels = maxPixels;
+        this.decodePixels = decodePixels;
     }
 
     public long maxPixels() {
@@ -106,7 +121,12 @@ public final class ImageLoader {
                         }
                     }
                 });
-                BufferedImage image = reader.read(0);
+                ImageReadParam param = reader.getDefaultReadParam();
+                if (w * h > decodePixels) {
+                    int k = (int) Math.ceil(Math.sqrt((double) w * h / decodePixels));
+                    param.setSourceSubsampling(k, k, 0, 0);
+                }
+                BufferedImage image = reader.read(0, param);
                 if (!warnings.isEmpty()) {
                     throw new CaptionException(name + ": the image data is truncated or corrupt (" + warnings.get(0) + ")");
                 }
@@ -114,9 +134,14 @@ public final class ImageLoader {
             } finally {
                 reader.dispose();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             if (e instanceof CaptionException) {
                 throw (CaptionException) e;
+            }
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof OutOfMemoryError) {      // the PNG reader wraps it in an IIOException
+                    throw new ImageMemoryException(name + ": not enough memory to decode the image now", t);
+                }
             }
             throw new CaptionException(name + ": the image data is truncated or corrupt (" + e.getMessage() + ")", e);
         }

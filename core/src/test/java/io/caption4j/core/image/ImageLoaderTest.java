@@ -157,4 +157,15 @@ class ImageLoaderTest {
             assertTrue(e.getMessage().contains(p), "message lacks '" + p + "': " + e.getMessage());
         }
     }
+
+    @Test
+    void decodesImagesOverTheBudgetSubsampled() throws IOException {
+        byte[] png = encode(photoLike(BufferedImage.TYPE_INT_RGB, 400, 300), "png");
+        BufferedImage sub = new ImageLoader(ImageLoader.DEFAULT_MAX_PIXELS, 10_000).read(png, "big.png");
+        assertEquals(100, sub.getWidth());                      // every 4th pixel: the smallest step within 10,000
+        assertEquals(75, sub.getHeight());
+        assertEquals(new Color(200, 40, 40).getRGB(), sub.getRGB(10, 10));
+        assertEquals(new Color(40, 40, 200).getRGB(), sub.getRGB(90, 70));
+        assertEquals(400, new ImageLoader(ImageLoader.DEFAULT_MAX_PIXELS, 120_000).read(png, "fits.png").getWidth());
+    }
 }
