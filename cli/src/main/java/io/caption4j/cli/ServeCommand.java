@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.caption4j.cli.serve.ApiKeyAuth;
 import io.caption4j.cli.serve.CaptionServer;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ModelFiles;
@@ -19,8 +20,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
     int port;
-    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
     String host;
+    @Option(names = "--api-key-file", description = "Require 'Authorization: Bearer <key>' with the key in this file "
+            + "(default: the environment variable " + ApiKeyAuth.ENV + " if set, else no key).")
+    Path apiKeyFile;
     @Option(names = "--model", description = "A model file or a training checkpoint (default: the built-in Flickr8k model).")
     Path model;
     @Option(names = "--max-upload-mb",
@@ -33,6 +38,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        String envKey = System.getenv(ApiKeyAuth.ENV);
+        ApiKeyAuth auth = apiKeyFile != null ? ApiKeyAuth.fromFile(apiKeyFile)
+                : envKey != null && !envKey.isBlank() ? new ApiKeyAuth(envKey) : null;
         CaptionModel m = model == null ? CaptionModel.pretrained() : ModelFiles.open(model);
         CaptionServer.Limits limits = new CaptionServer.Limits();
         limits.maxUploadBytes = (long) maxUploadMb << 20;
@@ -40,9 +48,10 @@ final class ServeCommand implements Callable<Integer> {
             limits.workers = workers;
         }
         limits.queue = queue;
-        CaptionServer server = new CaptionServer(m, limits);
+        CaptionServer server = new CaptionServer(m, limits).optApiKey(auth);
         int p = server.start(host, port);
-        System.err.println("caption4j serving on http://" + host + ":" + p + "/v1/captions (Ctrl-C to stop)");
+        System.err.println("caption4j serving on http://" + host + ":" + p + "/v1/captions"
+                + (auth != null ? " (API key required)" : "") + " (Ctrl-C to stop)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping: finishing running requests");

@@ -160,4 +160,15 @@ class CliTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[2].contains("has finished"), r[2]);
     }
+
+    @Test
+    void serveListensOnTheLoopbackByDefaultAndRefusesAMissingKeyFileInOneLine() {
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs();
+        assertEquals("127.0.0.1", serve.host);
+        String[] r = run("serve", "--port", "0", "--api-key-file", tmp.resolve("no-key.txt").toString());
+        assertEquals("2", r[0]);
+        assertEquals(1, r[2].strip().lines().count(), r[2]);
+        assertTrue(r[2].contains("no such API key file"), r[2]);
+    }
 }

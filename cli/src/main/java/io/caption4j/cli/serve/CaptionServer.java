@@ -65,6 +65,7 @@ public final class CaptionServer implements AutoCloseable {
     private final Semaphore admission;
     private final AtomicInteger served = new AtomicInteger();
     private Javalin app;
+    private ApiKeyAuth auth;
 
     public CaptionServer(CaptionModel model, Limits limits) {
         if (limits.workers < 1 || limits.queue < 0 || limits.maxUploadBytes < 1) {
@@ -81,6 +82,12 @@ public final class CaptionServer implements AutoCloseable {
         this.admission = new Semaphore(limits.workers + limits.queue);
         this.loader = new ImageLoader(Long.getLong(ImageLoader.MAX_PIXELS_PROPERTY, ImageLoader.DEFAULT_MAX_PIXELS),
                 limits.decodePixels);
+    }
+
+    /** Requires an API key on every request but the health checks (call before {@link #start}). */
+    public CaptionServer optApiKey(ApiKeyAuth apiKey) {
+        this.auth = apiKey;
+        return this;
     }
 
     /** Starts listening on host:port (port 0: any free port); returns the port. */
@@ -105,6 +112,9 @@ public final class CaptionServer implements AutoCloseable {
                     SizeUnit.BYTES);
             config.jetty.modifyServer(server -> server.setStopTimeout(TimeUnit.SECONDS.toMillis(limits.requestTimeoutSeconds)));
         });
+        if (auth != null) {
+            auth.register(app);
+        }
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "served", served.get(),
                 "busy", limits.workers + limits.queue - admission.availablePermits())));
         app.post("/v1/captions", this::captions);
