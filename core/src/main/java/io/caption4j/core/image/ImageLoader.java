@@ -29,6 +29,9 @@ import io.caption4j.core.CaptionException;
 public final class ImageLoader {
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
     public static final String MAX_PIXELS_PROPERTY = "caption4j.maxImagePixels";
+    /** Largest image file read, in bytes: the system property {@value #MAX_BYTES_PROPERTY}, default 256 MiB. */
+    public static final String MAX_BYTES_PROPERTY = "caption4j.maxImageBytes";
+    private static final String SUPPORTED = " (supported: JPEG, PNG, BMP, GIF)";
 
     static {
         ImageIO.scanForPlugins();
@@ -64,27 +67,65 @@ public final class ImageLoader {
         return maxPixels;
     }
 
-    /** Reads an image file. */
+    /** Reads an image file; its size and first bytes (the format's signature) are checked before it is read whole. */
     public BufferedImage read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new CaptionException(file + ": a directory, not an image file");
+        }
         if (!Files.isRegularFile(file)) {
             throw new CaptionException(file + ": no such file");
         }
         try {
-            if (Files.size(file) == 0) {
+            long size = Files.size(file);
+            if (size == 0) {
                 throw new CaptionException(file + ": the file is empty (0 bytes)");
             }
-            return read(Files.readAllBytes(file), file.toString());
+            long max = maxFileBytes();
+            if (size > max) {
+                throw new CaptionException(file + ": " + size + " bytes, over the limit of " + max + " for an image (-D"
+                        + MAX_BYTES_PROPERTY + "=N); not read");
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] head = in.readNBytes(8);
+                checkSignature(head, file.toString());
+                byte[] rest = in.readNBytes((int) (max - head.length + 1));
+                byte[] all = new byte[head.length + rest.length];
+                System.arraycopy(head, 0, all, 0, head.length);
+                System.arraycopy(rest, 0, all, head.length, rest.length);
+                return read(all, file.toString());
+            }
         } catch (IOException e) {
             throw new CaptionException(file + ": cannot read the file (" + e.getMessage() + ")", e);
         }
     }
 
-    /** Reads an image from a stream; name identifies it in error messages. */
+    /** Reads an image from a stream (at most the byte limit is read); name identifies it in error messages. */
     public BufferedImage read(InputStream in, String name) {
         try {
-            return read(in.readAllBytes(), name);
+            long max = maxFileBytes();
+            byte[] bytes = in.readNBytes((int) (max + 1));
+            if (bytes.length > max) {
+                throw new CaptionException(name + ": over the limit of " + max + " bytes for an image (-D"
+                        + MAX_BYTES_PROPERTY + "=N)");
+            }
+            return read(bytes, name);
         } catch (IOException e) {
             throw new CaptionException(name + ": cannot read the stream (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static long maxFileBytes() {
+        return Math.min(Integer.MAX_VALUE - 16L, Long.getLong(MAX_BYTES_PROPERTY, 256L << 20));
+    }
+
+    /** Refuses bytes that start with no supported format's signature (JPEG, PNG, GIF, BMP). */
+    static void checkSignature(byte[] b, String name) {
+        boolean ok = b.length >= 3 && (b[0] & 255) == 0xFF && (b[1] & 255) == 0xD8 && (b[2] & 255) == 0xFF   // JPEG
+                || b.length >= 4 && (b[0] & 255) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G'
+                || b.length >= 4 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8'
+                || b.length >= 2 && b[0] == 'B' && b[1] == 'M';
+        if (!ok) {
+            throw new CaptionException(name + ": not an image, or a format caption4j cannot read" + SUPPORTED);
         }
     }
 
@@ -93,11 +134,11 @@ public final class ImageLoader {
         if (bytes.length == 0) {
             throw new CaptionException(name + ": the file is empty (0 bytes)");
         }
+        checkSignature(bytes, name);
         try (ImageInputStream iis = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
             if (!readers.hasNext()) {
-                throw new CaptionException(name + ": not an image, or a format caption4j cannot read"
-                        + " (supported: JPEG, PNG, BMP, GIF)");
+                throw new CaptionException(name + ": not an image, or a format caption4j cannot read" + SUPPORTED);
             }
             ImageReader reader = readers.next();
             try {
