@@ -1,13 +1,17 @@
 package io.caption4j.core.train;
 
+import java.awt.image.BufferedImage;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
+import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.CaptionNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,5 +39,24 @@ class ModelFileBoundsTest {
         assertTrue(m.contains("params.bin") && m.contains("zip bomb"), m);
         assertFalse(m.contains("\n"), m);
         assertTrue(m.length() < 300, m);
+    }
+
+    @Test
+    void aModelWithNaNWeightsIsRefusedAtLoadAndNeverCaptions() {
+        Vocabulary v = Vocabulary.of(List.of("<pad>", "<start>", "<end>", "<unk>", "a", "red", "square"));
+        CaptionModel model = CaptionModel.builder().setEncoder(new ToyData.Encoder()).setVocabulary(v)
+                .setDecoder(CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(8).embeddingSize(5)
+                        .hiddenSize(8).attentionSize(8).outputHiddenSize(8).seed(3))
+                .optBeamSize(2).optMaxLength(6).build();
+        model.network().params().assign(Float.NaN);
+        model.refresh();
+        String m = assertThrows(CaptionException.class, () -> model.describe(new BufferedImage(8, 8,
+                BufferedImage.TYPE_INT_RGB))).getMessage();
+        assertTrue(m.contains("non-finite"), m);
+        Path nan = tmp.resolve("nan.zip");
+        model.save(nan);                                       // checksums of the NaN parameters, consistent file
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(nan, new ToyData.Encoder())).getMessage();
+        assertTrue(m.contains("nan.zip") && m.contains("not finite") && m.contains("index 0"), m);
+        model.close();
     }
 }
