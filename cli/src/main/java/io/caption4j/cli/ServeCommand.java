@@ -1,20 +1,27 @@
 package io.caption4j.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import io.caption4j.cli.serve.ApiKeyAuth;
 import io.caption4j.cli.serve.CaptionServer;
+import io.caption4j.cli.serve.ModelInfo;
+import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ModelFiles;
+import io.caption4j.core.PretrainedModels;
+import io.caption4j.core.internal.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Serves a model over HTTP until interrupted (Ctrl-C stops it gracefully). */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"HTTP captioning service. POST /v1/captions with the image bytes (or a multipart upload),",
-                "optional ?beam=K&max_length=N; GET /health."})
+                "optional ?beam=K&max_length=N; GET /health, /health/live, /health/ready, /v1/models."})
 final class ServeCommand implements Callable<Integer> {
     private static final CaptionServer.Limits DEFAULTS = new CaptionServer.Limits();
 
@@ -36,6 +43,21 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue", description = "Requests that may wait for a worker; more get 503 (default: ${DEFAULT-VALUE}).")
     int queue = DEFAULTS.queue;
 
+    /** The model's name and the SHA-256 of its file (or of the built-in model's bytes) for /v1/models. */
+    private ModelInfo modelInfo() {
+        try {
+            if (model != null) {
+                return new ModelInfo(model.getFileName().toString(), Files.isRegularFile(model) ? Sha256.hex(model) : null);
+            }
+            for (PretrainedModels p : ServiceLoader.load(PretrainedModels.class)) {
+                return new ModelInfo(p.defaultModelName(), Sha256.hex(p.defaultModelBytes()));
+            }
+        } catch (IOException e) {
+            throw new CaptionException(model + ": cannot read the model file (" + e.getMessage() + ")", e);
+        }
+        return new ModelInfo("model", null);
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         String envKey = System.getenv(ApiKeyAuth.ENV);
@@ -48,7 +70,7 @@ final class ServeCommand implements Callable<Integer> {
             limits.workers = workers;
         }
         limits.queue = queue;
-        CaptionServer server = new CaptionServer(m, limits).optApiKey(auth);
+        CaptionServer server = new CaptionServer(m, limits).optApiKey(auth).optModelInfo(modelInfo());
         int p = server.start(host, port);
         System.err.println("caption4j serving on http://" + host + ":" + p + "/v1/captions"
                 + (auth != null ? " (API key required)" : "") + " (Ctrl-C to stop)");

@@ -31,7 +31,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 /**
  * The captioning HTTP service: {@code POST /v1/captions} (raw image bytes, or a multipart upload with the image
  * in any file field; optional {@code beam} and {@code max_length} as query or form parameters) answers
- * {@code {caption, tokens, logprob, ms}}; {@code GET /health}. Uploads over the limit get 413, undecodable images
+ * {@code {caption, tokens, logprob, ms}}; {@code GET /health}, {@code /health/live}, {@code /health/ready} (after
+ * a warm-up caption), {@code /v1/models}. Uploads over the limit get 413, undecodable images
  * 400; at most {@code workers} captions run at once and {@code queue} more wait, the rest get 503.
  * {@link #close()} stops accepting, lets running requests finish, then stops.
  */
@@ -66,6 +67,9 @@ public final class CaptionServer implements AutoCloseable {
     private final AtomicInteger served = new AtomicInteger();
     private Javalin app;
     private ApiKeyAuth auth;
+    private ModelInfo info = new ModelInfo("model", null);
+    private volatile boolean ready;
+    private volatile boolean closing;
 
     public CaptionServer(CaptionModel model, Limits limits) {
         if (limits.workers < 1 || limits.queue < 0 || limits.maxUploadBytes < 1) {
@@ -87,6 +91,12 @@ public final class CaptionServer implements AutoCloseable {
     /** Requires an API key on every request but the health checks (call before {@link #start}). */
     public CaptionServer optApiKey(ApiKeyAuth apiKey) {
         this.auth = apiKey;
+        return this;
+    }
+
+    /** What {@code /v1/models} reports (call before {@link #start}). */
+    public CaptionServer optModelInfo(ModelInfo modelInfo) {
+        this.info = modelInfo;
         return this;
     }
 
@@ -117,9 +127,16 @@ public final class CaptionServer implements AutoCloseable {
         }
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "served", served.get(),
                 "busy", limits.workers + limits.queue - admission.availablePermits())));
+        app.get("/health/live", ctx -> ctx.json(Map.of("status", "ok")));
+        app.get("/health/ready", ctx -> {
+            boolean r = ready && !closing;
+            ctx.status(r ? 200 : 503).json(Map.of("status", r ? "ready" : closing ? "stopping" : "warming up"));
+        });
+        app.get("/v1/models", ctx -> ctx.json(Map.of("models", List.of(info.describe(model)))));
         app.post("/v1/captions", this::captions);
         app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getMessage()));
         app.start();
+        warmUp();
         return app.port();
     }
 
@@ -218,6 +235,21 @@ public final class CaptionServer implements AutoCloseable {
         ctx.json(body);
     }
 
+    /** One caption of a blank image on a worker (holding a place), so the first request pays no first-call costs. */
+    private void warmUp() {
+        admission.acquireUninterruptibly();
+        pool.submit(() -> {
+            try {
+                model.describe(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB));
+                ready = true;                       // a model whose warm-up fails is never ready
+            } catch (RuntimeException e) {
+                System.err.println("caption4j serve: the warm-up caption failed: " + e.getMessage());
+            } finally {
+                admission.release();
+            }
+        });
+    }
+
     private void busy(Context ctx) {
         ctx.header("Retry-After", "1");
         error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting, or short of"
@@ -269,6 +301,7 @@ public final class CaptionServer implements AutoCloseable {
     /** Stops taking requests, lets running ones finish (up to the request timeout), then stops. */
     @Override
     public void close() {
+        closing = true;
         if (app != null) {
             app.stop();
         }
