@@ -74,6 +74,11 @@ final class ServeCommand implements Callable<Integer> {
         int p = server.start(host, port);
         System.err.println("caption4j serving on http://" + host + ":" + p + "/v1/captions"
                 + (auth != null ? " (API key required)" : "") + " (Ctrl-C to stop)");
+        String omp = System.getenv("OMP_NUM_THREADS");
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.err.println(limits.workers + " workers, " + (omp != null ? omp + " OpenMP threads per caption (OMP_NUM_THREADS)"
+                : "OMP_NUM_THREADS unset (ND4J's default); max(1, cores / workers) = " + Math.max(1, cores / limits.workers)
+                + " is recommended (the caption4j launcher sets it)"));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.err.println("Stopping: finishing running requests");
