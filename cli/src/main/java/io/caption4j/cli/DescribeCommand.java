@@ -2,6 +2,8 @@ package io.caption4j.cli;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,6 +42,11 @@ final class DescribeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (attention != null) {           // before the model loads: a bad output path is a one-line error at once
+            for (int i = 0; i < images.size(); i++) {
+                checkOutputFile(images.size() == 1 ? attention : numbered(attention, i + 1));
+            }
+        }
         ImageLoader loader = new ImageLoader();
         ObjectMapper mapper = new ObjectMapper();
         if (model == null) {
@@ -71,11 +78,28 @@ final class DescribeCommand implements Callable<Integer> {
                 }
                 if (attention != null) {
                     Path out = images.size() == 1 ? attention : numbered(attention, i + 1);
-                    ImageIO.write(AttentionFigure.render(img, c), "png", out.toFile());
+                    checkOutputFile(out);
+                    try (OutputStream os = Files.newOutputStream(out)) {   // never ImageIO.write(File): it deletes first
+                        ImageIO.write(AttentionFigure.render(img, c), "png", os);
+                    } catch (IOException e) {
+                        throw new CaptionException(out + ": cannot write the attention figure (" + e.getMessage() + ")", e);
+                    }
                     System.err.println("Attention figure: " + out);
                 }
             }
             return failed == 0 ? 0 : 1;
+        }
+    }
+
+    /** Refuses an output file that is a directory, or whose folder does not exist, in one line. */
+    static void checkOutputFile(Path out) {
+        if (Files.isDirectory(out)) {
+            throw new CaptionException(out + " is a directory; give a file name for the figure, e.g. "
+                    + out.resolve("attention.png") + " (the directory is left as it is)");
+        }
+        Path dir = out.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new CaptionException(out + ": the folder " + dir + " does not exist; create it first");
         }
     }
 

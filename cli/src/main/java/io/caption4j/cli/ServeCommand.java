@@ -1,19 +1,27 @@
 package io.caption4j.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.caption4j.cli.serve.ApiKeyAuth;
 import io.caption4j.cli.serve.CaptionServer;
+import io.caption4j.cli.serve.ModelInfo;
+import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ModelFiles;
+import io.caption4j.core.PretrainedModels;
+import io.caption4j.core.internal.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Serves a model over HTTP until interrupted (Ctrl-C stops it gracefully). */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"HTTP captioning service. POST /v1/captions with the image bytes (or a multipart upload),",
-                "optional ?beam=K&max_length=N; GET /health.",
+                "optional ?beam=K&max_length=N; GET /health, /health/live, /health/ready, /v1/models.",
                 "Also ?strategy=greedy|beam|sample&temperature=T&top_k=K&seed=S, attention=true (per-word maps),",
                 "several files in one multipart request (one batch); the web page at GET /."})
 final class ServeCommand implements Callable<Integer> {
@@ -21,8 +29,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
     int port;
-    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
     String host;
+    @Option(names = "--api-key-file", description = "Require 'Authorization: Bearer <key>' with the key in this file "
+            + "(default: the environment variable " + ApiKeyAuth.ENV + " if set, else no key).")
+    Path apiKeyFile;
     @Option(names = "--model", description = "A model file or a training checkpoint (default: the built-in Flickr8k model).")
     Path model;
     @Option(names = "--max-upload-mb",
@@ -33,8 +45,26 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue", description = "Requests that may wait for a worker; more get 503 (default: ${DEFAULT-VALUE}).")
     int queue = DEFAULTS.queue;
 
+    /** The model's name and the SHA-256 of its file (or of the built-in model's bytes) for /v1/models. */
+    private ModelInfo modelInfo() {
+        try {
+            if (model != null) {
+                return new ModelInfo(model.getFileName().toString(), Files.isRegularFile(model) ? Sha256.hex(model) : null);
+            }
+            for (PretrainedModels p : ServiceLoader.load(PretrainedModels.class)) {
+                return new ModelInfo(p.defaultModelName(), Sha256.hex(p.defaultModelBytes()));
+            }
+        } catch (IOException e) {
+            throw new CaptionException(model + ": cannot read the model file (" + e.getMessage() + ")", e);
+        }
+        return new ModelInfo("model", null);
+    }
+
     @Override
     public Integer call() throws InterruptedException {
+        String envKey = System.getenv(ApiKeyAuth.ENV);
+        ApiKeyAuth auth = apiKeyFile != null ? ApiKeyAuth.fromFile(apiKeyFile)
+                : envKey != null && !envKey.isBlank() ? new ApiKeyAuth(envKey) : null;
         CaptionModel m = model == null ? CaptionModel.pretrained() : ModelFiles.open(model);
         CaptionServer.Limits limits = new CaptionServer.Limits();
         limits.maxUploadBytes = (long) maxUploadMb << 20;
@@ -42,9 +72,15 @@ final class ServeCommand implements Callable<Integer> {
             limits.workers = workers;
         }
         limits.queue = queue;
-        CaptionServer server = new CaptionServer(m, limits);
+        CaptionServer server = new CaptionServer(m, limits).optApiKey(auth).optModelInfo(modelInfo());
         int p = server.start(host, port);
-        System.err.println("caption4j serving on http://" + host + ":" + p + "/v1/captions (Ctrl-C to stop)");
+        System.err.println("caption4j serving on http://" + host + ":" + p + "/v1/captions"
+                + (auth != null ? " (API key required)" : "") + " (Ctrl-C to stop)");
+        String omp = System.getenv("OMP_NUM_THREADS");
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.err.println(limits.workers + " workers, " + (omp != null ? omp + " OpenMP threads per caption (OMP_NUM_THREADS)"
+                : "OMP_NUM_THREADS unset (ND4J's default); max(1, cores / workers) = " + Math.max(1, cores / limits.workers)
+                + " is recommended (the caption4j launcher sets it)"));
         System.err.println("the web page: http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + p + "/");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

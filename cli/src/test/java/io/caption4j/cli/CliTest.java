@@ -160,4 +160,29 @@ class CliTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[2].contains("has finished"), r[2]);
     }
+
+    @Test
+    void serveListensOnTheLoopbackByDefaultAndRefusesAMissingKeyFileInOneLine() {
+        ServeCommand serve = new ServeCommand();
+        new CommandLine(serve).parseArgs();
+        assertEquals("127.0.0.1", serve.host);
+        String[] r = run("serve", "--port", "0", "--api-key-file", tmp.resolve("no-key.txt").toString());
+        assertEquals("2", r[0]);
+        assertEquals(1, r[2].strip().lines().count(), r[2]);
+        assertTrue(r[2].contains("no such API key file"), r[2]);
+    }
+
+    @Test
+    void attentionOutputThatIsADirectoryOrInAMissingFolderIsRefusedInOneLine() throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("dir.jpg"));
+        String[] r = run("describe", "--attention", dir.toString(), tmp.resolve("photo.jpg").toString());
+        assertEquals("2", r[0], r[2]);
+        assertEquals(1, r[2].strip().lines().count(), r[2]);
+        assertTrue(r[2].contains("is a directory"), r[2]);
+        assertTrue(Files.isDirectory(dir), "the directory is kept");
+        r = run("describe", "--attention", tmp.resolve("missing/att.png").toString(), tmp.resolve("photo.jpg").toString());
+        assertEquals("2", r[0], r[2]);
+        assertEquals(1, r[2].strip().lines().count(), r[2]);
+        assertTrue(r[2].contains("does not exist"), r[2]);
+    }
 }

@@ -314,6 +314,10 @@ public final class CaptionModel implements AutoCloseable {
         List<Caption> out = new ArrayList<>();
         for (int i = 0; i < decoded.size(); i++) {
             DecodedCaption d = decoded.get(i);
+            if (!Double.isFinite(d.logProb)) {
+                throw new CaptionException("The decoder gave a non-finite log-probability (" + d.logProb + "): the model's"
+                        + " parameters are broken (NaN or infinity); no caption");
+            }
             out.add(new Caption(d.words, d.logProb, Arrays.copyOf(d.attention, d.words.size()),
                     encoded.get(i).gridHeight(), encoded.get(i).gridWidth(), ms, (t1 - t0) / 1e6, (t2 - t1) / 1e6));
         }

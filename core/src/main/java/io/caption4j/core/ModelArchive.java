@@ -204,8 +204,17 @@ final class ModelArchive {
             throw new CaptionException(name + ": " + PARAMS + " has a bad header");
         }
         float[] v = new float[n];
+        int nonFinite = 0, first = -1;
         for (int i = 0; i < n; i++) {
             v[i] = bits == 16 ? Float16.toFloat(b.getShort()) : b.getFloat();
+            if (!Float.isFinite(v[i])) {
+                first = nonFinite++ == 0 ? i : first;
+            }
+        }
+        if (nonFinite > 0) {
+            throw new CaptionException(name + ": " + nonFinite + " of its " + n + " parameters are not finite (NaN or"
+                    + " infinity, the first at index " + first + "); the training that made it diverged: use an earlier"
+                    + " checkpoint");
         }
         return Nd4j.create(v, new long[]{1, n}, DataType.FLOAT);
     }

@@ -21,6 +21,7 @@ import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.ImageLoader;
+import io.caption4j.core.image.ImageMemoryException;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -33,8 +34,10 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * in any file field; the decoding and flags of {@code RequestParams} as query or form parameters) answers
  * {@code {caption, tokens, logprob, ms, options, timings_ms}}, with {@code attention} when asked
  * ({@code CaptionJson}); several files in one multipart request are one batch ({@code CaptionBatch});
- * {@code GET /health}; the web page at {@code GET /} ({@code WebPage}). Uploads over the limit get 413, undecodable
- * images 400; at most {@code workers} captions run at once and {@code queue} more wait, the rest get 503.
+ * {@code GET /health}, {@code /health/live}, {@code /health/ready} (after a warm-up caption), {@code /v1/models};
+ * the web page at {@code GET /} ({@code WebPage}). Uploads over the limit get 413, undecodable images 400; at most
+ * {@code workers} captions run at once and {@code queue} more wait, the rest get 503; a request is admitted before
+ * its images are decoded.
  * {@link #close()} stops accepting, lets running requests finish, then stops.
  */
 public final class CaptionServer implements AutoCloseable {
@@ -48,17 +51,31 @@ public final class CaptionServer implements AutoCloseable {
         public long requestTimeoutSeconds = 120;
         /** Images in one multipart request, captioned as one batch. */
         public int maxBatch = 16;
+        /** Slowest accepted average upload speed after the headers; slower bodies are cut with 408. */
+        public long minRequestBytesPerSecond = 16 * 1024;
+        /** Longest wait for the next bytes of a connection (reads and keep-alive). */
+        public long idleTimeoutMillis = 10_000;
+        /** Longest time to read one request's whole body. */
+        public long bodyTimeoutMillis = 60_000;
+        /** Open connections at most; more wait in the accept backlog. The HTTP thread pool is this plus 64. */
+        public int maxConnections = 1000;
+        /** Images with more pixels are decoded subsampled to about this many (the model reads 299x299 anyway). */
+        public long decodePixels = 4_000_000;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CaptionModel model;
     private final Limits limits;
-    private final ImageLoader loader = new ImageLoader();
+    private final ImageLoader loader;
     private final ExecutorService pool;
     private final Semaphore admission;
     private final AtomicInteger served = new AtomicInteger();
     private Javalin app;
+    private ApiKeyAuth auth;
+    private ModelInfo info = new ModelInfo("model", null);
+    private volatile boolean ready;
+    private volatile boolean closing;
 
     public CaptionServer(CaptionModel model, Limits limits) {
         if (limits.workers < 1 || limits.queue < 0 || limits.maxUploadBytes < 1) {
@@ -73,12 +90,27 @@ public final class CaptionServer implements AutoCloseable {
             return t;
         });
         this.admission = new Semaphore(limits.workers + limits.queue);
+        this.loader = new ImageLoader(Long.getLong(ImageLoader.MAX_PIXELS_PROPERTY, ImageLoader.DEFAULT_MAX_PIXELS),
+                limits.decodePixels);
+    }
+
+    /** Requires an API key on every request but the health checks (call before {@link #start}). */
+    public CaptionServer optApiKey(ApiKeyAuth apiKey) {
+        this.auth = apiKey;
+        return this;
+    }
+
+    /** What {@code /v1/models} reports (call before {@link #start}). */
+    public CaptionServer optModelInfo(ModelInfo modelInfo) {
+        this.info = modelInfo;
+        return this;
     }
 
     /** Starts listening on host:port (port 0: any free port); returns the port. */
     public int start(String host, int port) {
         app = Javalin.create(config -> {
             config.showJavalinBanner = false;
+            JettyHardening.apply(config, host, port, limits);
             config.jsonMapper(new JsonMapper() {        // DL4J's shaded Jackson; Javalin looks for the unshaded one
                 @Override
                 public String toJsonString(Object obj, Type type) {
@@ -96,12 +128,22 @@ public final class CaptionServer implements AutoCloseable {
                     SizeUnit.BYTES);
             config.jetty.modifyServer(server -> server.setStopTimeout(TimeUnit.SECONDS.toMillis(limits.requestTimeoutSeconds)));
         });
+        if (auth != null) {
+            auth.register(app);
+        }
         app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "served", served.get(),
                 "busy", limits.workers + limits.queue - admission.availablePermits())));
+        app.get("/health/live", ctx -> ctx.json(Map.of("status", "ok")));
+        app.get("/health/ready", ctx -> {
+            boolean r = ready && !closing;
+            ctx.status(r ? 200 : 503).json(Map.of("status", r ? "ready" : closing ? "stopping" : "warming up"));
+        });
+        app.get("/v1/models", ctx -> ctx.json(Map.of("models", List.of(info.describe(model)))));
         app.post("/v1/captions", this::captions);
         new WebPage().register(app);
         app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getMessage()));
-        app.start(host, port);
+        app.start();
+        warmUp();
         return app.port();
     }
 
@@ -116,6 +158,7 @@ public final class CaptionServer implements AutoCloseable {
         String name = null;
         List<UploadedFile> batch = null;
         RequestParams params = new RequestParams(ctx, isMultipart(ctx));
+        BodyDeadline deadline = new BodyDeadline(ctx.req(), limits.bodyTimeoutMillis);
         try {
             if (isMultipart(ctx)) {
                 List<UploadedFile> files = ctx.uploadedFiles();
@@ -147,12 +190,19 @@ public final class CaptionServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {              // a bad batch flag
             error(ctx, 400, e.getMessage());
             return;
-        } catch (IllegalStateException | IOException e) {   // the servlet multipart limits
+        } catch (RuntimeException | IOException e) {   // the servlet multipart limits, slow or stalled bodies
+            if (deadline.expired() || SlowBody.isTimeout(e)) {
+                error(ctx, 408, "the upload was too slow: the body must arrive at " + limits.minRequestBytesPerSecond
+                        + " bytes/s or more, within " + limits.bodyTimeoutMillis / 1000 + " s");
+                return;
+            }
             String m = String.valueOf(e.getMessage());
             boolean tooLarge = m.contains("exceeds") || m.contains("too large") || m.contains("max");
             error(ctx, tooLarge ? 413 : 400, tooLarge ? "upload is over the limit of " + limits.maxUploadBytes + " bytes"
                     : "cannot read the upload: " + m);
             return;
+        } finally {
+            deadline.close();
         }
         if (batch != null) {
             batch(ctx, params, batch, t0);
@@ -172,22 +222,21 @@ public final class CaptionServer implements AutoCloseable {
             return;
         }
         long read = System.nanoTime();
-        BufferedImage image;
-        try {
-            image = loader.read(bytes, name);
-        } catch (CaptionException e) {
-            error(ctx, 400, e.getMessage());
-            return;
-        }
-        double readMs = (System.nanoTime() - read) / 1e6;
-        Ran<Caption> ran = onWorker(ctx, () -> model.describe(image, o));
+        double[] readMs = {0};
+        byte[] upload = bytes;
+        String file = name;
+        Ran<Caption> ran = onWorker(ctx, () -> {
+            BufferedImage image = loader.read(upload, file);
+            readMs[0] = (System.nanoTime() - read) / 1e6;
+            return () -> model.describe(image, o);
+        });
         if (ran == null) {
             return;
         }
         served.incrementAndGet();
         Map<String, Object> body = CaptionJson.of(ran.result, attention);
         body.put("options", RequestParams.describe(o));
-        body.put("timings_ms", timings(readMs, ran, t0, List.of(ran.result)));
+        body.put("timings_ms", timings(readMs[0], ran, t0, List.of(ran.result)));
         ctx.json(body);
     }
 
@@ -210,18 +259,20 @@ public final class CaptionServer implements AutoCloseable {
             error(ctx, 400, e.getMessage());
             return;
         }
-        CaptionBatch batch = new CaptionBatch(files, loader, limits.maxUploadBytes);
-        List<BufferedImage> images = batch.images();
-        Ran<List<Caption>> ran = images.isEmpty() ? new Ran<>(List.of(), 0, 0)
-                : onWorker(ctx, () -> model.describeAll(images, o));
+        CaptionBatch[] batch = {null};
+        Ran<List<Caption>> ran = onWorker(ctx, () -> {
+            batch[0] = new CaptionBatch(files, loader, limits.maxUploadBytes);
+            List<BufferedImage> images = batch[0].images();
+            return images.isEmpty() ? List::of : () -> model.describeAll(images, o);
+        });
         if (ran == null) {
             return;
         }
-        served.addAndGet(images.size());
+        served.addAndGet(ran.result.size());
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("results", batch.results(ran.result, attention));
+        body.put("results", batch[0].results(ran.result, attention));
         body.put("options", RequestParams.describe(o));
-        body.put("timings_ms", timings(batch.readMs(), ran, t0, ran.result));
+        body.put("timings_ms", timings(batch[0].readMs(), ran, t0, ran.result));
         ctx.json(body);
     }
 
@@ -229,15 +280,33 @@ public final class CaptionServer implements AutoCloseable {
     private record Ran<T>(T result, double queueMs, double runMs) {
     }
 
-    /** Runs the work on a worker when a place in the queue is free; null after answering 503 (busy) or 500. */
-    private <T> Ran<T> onWorker(Context ctx, Callable<T> work) throws Exception {
+    /** A request's images decoded once it is admitted, as the work to run on a worker. */
+    private interface Admitted<T> {
+        Callable<T> decode() throws Exception;
+    }
+
+    /**
+     * Admits the request (or answers 503), then decodes its images on this thread (a refused request costs no decode;
+     * an undecodable image is 400, running out of memory while decoding 503) and runs the work on a worker; null after
+     * answering an error.
+     */
+    private <T> Ran<T> onWorker(Context ctx, Admitted<T> request) throws Exception {
         if (!admission.tryAcquire()) {
-            ctx.header("Retry-After", "1");
-            error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting; try again");
+            busy(ctx);
             return null;
         }
-        long submitted = System.nanoTime();
         try {
+            Callable<T> work;
+            try {
+                work = request.decode();
+            } catch (ImageMemoryException | OutOfMemoryError e) {
+                busy(ctx);
+                return null;
+            } catch (CaptionException e) {
+                error(ctx, 400, e.getMessage());
+                return null;
+            }
+            long submitted = System.nanoTime();
             Future<Ran<T>> f = pool.submit(() -> {
                 long started = System.nanoTime();
                 T result = work.call();
@@ -273,6 +342,27 @@ public final class CaptionServer implements AutoCloseable {
         return Math.round(ms * 10) / 10.0;
     }
 
+    /** One caption of a blank image on a worker (holding a place), so the first request pays no first-call costs. */
+    private void warmUp() {
+        admission.acquireUninterruptibly();
+        pool.submit(() -> {
+            try {
+                model.describe(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB));
+                ready = true;                       // a model whose warm-up fails is never ready
+            } catch (RuntimeException e) {
+                System.err.println("caption4j serve: the warm-up caption failed: " + e.getMessage());
+            } finally {
+                admission.release();
+            }
+        });
+    }
+
+    private void busy(Context ctx) {
+        ctx.header("Retry-After", "1");
+        error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting, or short of"
+                + " memory; try again");
+    }
+
     private static boolean isMultipart(Context ctx) {
         String type = ctx.contentType();
         return type != null && type.toLowerCase().startsWith("multipart/form-data");
@@ -291,6 +381,7 @@ public final class CaptionServer implements AutoCloseable {
     /** Stops taking requests, lets running ones finish (up to the request timeout), then stops. */
     @Override
     public void close() {
+        closing = true;
         if (app != null) {
             app.stop();
         }

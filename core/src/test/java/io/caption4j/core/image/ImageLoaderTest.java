@@ -157,4 +157,32 @@ class ImageLoaderTest {
             assertTrue(e.getMessage().contains(p), "message lacks '" + p + "': " + e.getMessage());
         }
     }
+
+    @Test
+    void decodesImagesOverTheBudgetSubsampled() throws IOException {
+        byte[] png = encode(photoLike(BufferedImage.TYPE_INT_RGB, 400, 300), "png");
+        BufferedImage sub = new ImageLoader(ImageLoader.DEFAULT_MAX_PIXELS, 10_000).read(png, "big.png");
+        assertEquals(100, sub.getWidth());                      // every 4th pixel: the smallest step within 10,000
+        assertEquals(75, sub.getHeight());
+        assertEquals(new Color(200, 40, 40).getRGB(), sub.getRGB(10, 10));
+        assertEquals(new Color(40, 40, 200).getRGB(), sub.getRGB(90, 70));
+        assertEquals(400, new ImageLoader(ImageLoader.DEFAULT_MAX_PIXELS, 120_000).read(png, "fits.png").getWidth());
+    }
+
+    @Test
+    void fileSizeAndSignatureAreCheckedBeforeReadingWhole(@TempDir Path dir) throws IOException {
+        Path png = Files.write(dir.resolve("a.png"), encode(photoLike(BufferedImage.TYPE_INT_RGB, 64, 64), "png"));
+        Path text = Files.write(dir.resolve("notes.jpg"), "hello, not a picture".repeat(1000).getBytes());
+        assertMessage(() -> loader.read(text), "notes.jpg", "not an image");
+        assertMessage(() -> loader.read(new java.io.ByteArrayInputStream(Files.readAllBytes(text)), "s"), "not an image");
+        assertMessage(() -> loader.read(dir), "a directory");
+        System.setProperty(ImageLoader.MAX_BYTES_PROPERTY, "100");
+        try {
+            assertMessage(() -> loader.read(png), "a.png", "over the limit of 100");
+            assertMessage(() -> loader.read(Files.newInputStream(png), "stream"), "over the limit of 100");
+        } finally {
+            System.clearProperty(ImageLoader.MAX_BYTES_PROPERTY);
+        }
+        assertEquals(64, loader.read(png).getWidth());
+    }
 }
