@@ -2,7 +2,6 @@ package io.caption4j.spark;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,6 @@ import java.util.stream.Stream;
 import io.caption4j.core.Caption;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.image.ImageLoader;
-import io.caption4j.zoo.NsfwjsPackage;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -23,12 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Spark's captions (local[2], batched per partition) are the captions of describe, and a bad image is an error row. */
 class SparkCaptionerTest {
-    static final Path PHOTOS = Path.of("../../shared/data/images");
-    static final String BROKEN = "broken.jpg";
+    static final String BROKEN = TestPhotos.BROKEN;
 
     @TempDir
     static Path tmp;
@@ -40,23 +36,14 @@ class SparkCaptionerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()),
-                "nsfwjs@4.4.0 is not in the cache: skipping the Spark captioning test");
-        assumeTrue(Files.isDirectory(PHOTOS), "no sample photos in " + PHOTOS.toAbsolutePath());
-        input = Files.createDirectories(tmp.resolve("photos"));
-        List<Path> photos;
-        try (Stream<Path> files = Files.list(PHOTOS)) {
-            photos = files.filter(p -> p.toString().matches(".*\\.(jpg|png)")).sorted().limit(5).toList();
-        }
+        TestPhotos.assumeAvailable();
+        input = tmp.resolve("photos");
+        List<Path> photos = TestPhotos.copyInto(input);
         reference = CaptionModel.pretrained();
         ImageLoader loader = new ImageLoader();
         for (Path p : photos) {
-            Files.copy(p, input.resolve(p.getFileName()));
             expected.put(p.getFileName().toString(), reference.describe(loader.read(p)));
         }
-        // a JPEG cut off after its first 300 bytes: the header is there, the image is not
-        byte[] jpeg = Files.readAllBytes(photos.stream().filter(p -> p.toString().endsWith(".jpg")).findFirst().orElseThrow());
-        Files.write(input.resolve(BROKEN), Arrays.copyOf(jpeg, 300));
         spark = SparkSession.builder().master("local[2]").appName("SparkCaptionerTest")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
     }
