@@ -26,8 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * network, reward each with its CIDEr-D against the image's references, and subtract a {@link Baseline}: the greedy
  * caption's reward (the paper) or the mean of the image's other samples (the default, Luo 2020). The policy
  * gradient {@code -(r - b) grad log p(sample)} is the cross-entropy gradient of the sampled captions with each
- * caption's label mask scaled by its advantage {@code r - b}, so the network's own loss layer computes it: a {@link
- * Batch} is a teacher-forced batch of the samples with those weights.
+ * caption's label mask scaled by its advantage {@code r - b}, so the network's own loss layer computes it: a
+ * {@link Batch} is a teacher-forced batch of the samples with those weights.
  * <p>CIDEr-D's document frequencies come from all training references, as in the paper.
  */
 public final class SelfCritical {

@@ -171,7 +171,7 @@ public final class Trainer {
             throw new CaptionException(outDir.resolve(LATEST) + " exists: resume it, or train into another folder");
         }
         checkCompatible(from.network, featureSizes(), from.vocabulary.size());
-        setLearningRate(from.network, config);
+        restartOptimizer(from.network, config);
         return run(new Checkpoint(config, new TrainState(), from.vocabulary, from.network));
     }
 
@@ -182,7 +182,7 @@ public final class Trainer {
      * (a self-critical run that kept them collapsed: dev CIDEr-D .27 to .03 in one epoch at 5e-5). A CaptionException
      * for other updaters.
      */
-    static void setLearningRate(ComputationGraph net, TrainConfig c) {
+    static void restartOptimizer(ComputationGraph net, TrainConfig c) {
         ISchedule schedule = new ExponentialSchedule(ScheduleType.EPOCH, c.learningRate, c.learningRateDecay);
         for (Map.Entry<String, GraphVertex> e : net.getConfiguration().getVertices().entrySet()) {
             List<IUpdater> updaters = new ArrayList<>();
