@@ -8,6 +8,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -32,6 +33,13 @@ public final class SparkJobs {
             return String.format(Locale.ROOT, "done %d, failed %d, %.1f s (%.2f images/s)", done, failed, seconds,
                     (done + failed) / Math.max(seconds, 1e-9));
         }
+    }
+
+    /** Runs a result table's job without writing it (its rows are done where it has side effects) and counts them. */
+    public static Summary count(Dataset<Row> table) {
+        long t0 = System.nanoTime();
+        Row r = table.agg(functions.count(functions.lit(1)), functions.count(col("error"))).first();
+        return new Summary(r.getLong(0) - r.getLong(1), r.getLong(1), (System.nanoTime() - t0) / 1e9);
     }
 
     /** The paths of the files of folders, globs or files, one row each (column {@code path}), not yet read. */

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.caption4j.core.CaptionException;
+import io.caption4j.core.image.EncoderSpec;
+import io.caption4j.zoo.TrainingRun;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkConf;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "caption4j-spark", mixinStandardHelpOptions = true, version = "caption4j 0.1.0-SNAPSHOT",
         description = "caption4j on Apache Spark: caption, encode and train across a cluster.",
-        subcommands = {SparkMain.Describe.class})
+        subcommands = {SparkMain.Describe.class, SparkMain.Features.class})
 public final class SparkMain implements Runnable {
     /** The packages Spark reaches into on Java 17; without them it fails deep inside with an IllegalAccessError. */
     static final List<String> OPENS = List.of("java.lang", "java.nio", "sun.nio.ch", "java.util");
@@ -134,6 +136,75 @@ public final class SparkMain implements Runnable {
                 Dataset<Row> captions = captioner.describe(session, inputs.toArray(new String[0]));
                 SparkJobs.Summary s = SparkJobs.write(captions, output, format, overwrite);
                 System.out.println(output + ": " + s);
+                return s.failed() == 0 ? 0 : 1;
+            } finally {
+                session.stop();
+            }
+        }
+    }
+
+    /** {@code spark-features}: encodes images into the feature cache that train reads, or into a Parquet table. */
+    @Command(name = "spark-features", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Encode images on Spark (InceptionV3, k x k pooling, float16) into the feature cache that",
+                    "`caption4j train` reads (--cache), or into a table (--output) to keep on HDFS / S3 and import later",
+                    "(--from TABLE --cache DIR)."})
+    static final class Features implements Callable<Integer> {
+        @Option(names = "--input", split = ",", paramLabel = "DIR|GLOB|FILE",
+                description = "Folders, globs (quote them) or files, comma separated or repeated.")
+        List<String> inputs;
+        @Option(names = "--from", paramLabel = "TABLE", description = "Import a features table (Parquet) into --cache.")
+        String from;
+        @Option(names = "--cache", paramLabel = "DIR", description = "The feature cache to fill (default with neither "
+                + "--output: ${DEFAULT-VALUE}).")
+        String cache = TrainingRun.defaultFeatureCache().toString();
+        @Option(names = "--output", paramLabel = "PATH", description = "Write a Parquet table instead of the cache.")
+        String output;
+        @Option(names = "--overwrite", description = "Replace an existing --output.")
+        boolean overwrite;
+        @Option(names = "--encoder", defaultValue = "nsfwjs", description = "Encoder: nsfwjs or keras:PATH "
+                + "(default: ${DEFAULT-VALUE}).")
+        String encoder;
+        @Option(names = "--layer", defaultValue = "MIXED5",
+                description = "Feature layer: MIXED5, MIXED7, MIXED10 or GRID+POOLED (default: ${DEFAULT-VALUE}).")
+        String layer;
+        @Option(names = "--pool", defaultValue = "2",
+                description = "k x k average pooling of the grid (default: ${DEFAULT-VALUE}).")
+        int pool;
+        @Option(names = "--batch", defaultValue = "8", description = "Images per batch in a task (default: ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--partitions", defaultValue = "0",
+                description = "Partitions of the input (default: 4 per core of the cluster).")
+        int partitions;
+        @CommandLine.Mixin
+        SparkOptions spark = new SparkOptions();
+
+        @Override
+        public Integer call() {
+            if ((inputs == null) == (from == null)) {
+                throw new CaptionException("Give --input (images to encode) or --from (a features table to import)");
+            }
+            if (from != null && output != null) {
+                throw new CaptionException("--from imports into --cache; --output does not go with it");
+            }
+            SparkFeatureExtractor x = SparkFeatureExtractor.builder().optEncoder(EncoderSpec.of(encoder, layer).toString())
+                    .optPool(pool).optBatchSize(batch).optPartitions(partitions).build();
+            SparkSession session = spark.session("caption4j spark-features");
+            try {
+                SparkJobs.Summary s;
+                String where;
+                if (from != null) {
+                    Dataset<Row> table = session.read().schema(SparkFeatureExtractor.SCHEMA).parquet(from);
+                    s = SparkJobs.count(x.toCache(table, cache));
+                    where = cache;
+                } else if (output != null) {
+                    s = SparkJobs.write(x.encode(session, inputs.toArray(new String[0])), output, SparkJobs.Format.PARQUET,
+                            overwrite);
+                    where = output;
+                } else {
+                    s = SparkJobs.count(x.toCache(x.encode(session, inputs.toArray(new String[0])), cache));
+                    where = cache;
+                }
+                System.out.println(where + ": " + s);
                 return s.failed() == 0 ? 0 : 1;
             } finally {
                 session.stop();
