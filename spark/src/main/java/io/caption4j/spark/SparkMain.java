@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "caption4j-spark", mixinStandardHelpOptions = true, version = "caption4j 0.1.0-SNAPSHOT",
         description = "caption4j on Apache Spark: caption, encode and train across a cluster.",
-        subcommands = {SparkMain.Describe.class, SparkMain.Features.class, TrainCommand.class})
+        subcommands = {SparkMain.Describe.class, SparkMain.Features.class, TrainCommand.class, SparkBench.class})
 public final class SparkMain implements Runnable {
     /** The packages Spark reaches into on Java 17; without them it fails deep inside with an IllegalAccessError. */
     static final List<String> OPENS = List.of("java.lang", "java.nio", "sun.nio.ch", "java.util");

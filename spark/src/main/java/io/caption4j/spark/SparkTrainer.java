@@ -70,6 +70,8 @@ public final class SparkTrainer {
     private long stopAfterSteps = Long.MAX_VALUE;
     private TrainingWorker.StepHook hook;
     private FeatureSource features;
+    private double roundSeconds, fitSeconds;
+    private int rounds;
 
     /**
      * @param config the run's configuration (ignored on resume: the checkpoint's own is used)
@@ -134,6 +136,14 @@ public final class SparkTrainer {
     public SparkTrainer stopAfterSteps(long steps) {
         this.stopAfterSteps = steps;
         return this;
+    }
+
+    /**
+     * Where the rounds' time went so far: {rounds, wall seconds of the rounds, seconds of their slowest worker's fitting};
+     * the difference of the last two is the averaging's cost (broadcast, task start, collecting, averaging).
+     */
+    public double[] roundTimes() {
+        return new double[]{rounds, roundSeconds, fitSeconds};
     }
 
     /** For fault-injection tests: runs on the worker before each step. */
@@ -305,6 +315,7 @@ public final class SparkTrainer {
         FeatureSpec spec = featureSpec(ck.config);
         TrainingWorker.StepHook stepHook = hook;
         WorkerResult sum;
+        long t0 = System.nanoTime();
         try {
             sc.setJobDescription("caption4j training: epoch " + epoch + ", steps " + (ck.state.step + 1) + "-"
                     + (ck.state.step + batches.size()));
@@ -320,6 +331,9 @@ public final class SparkTrainer {
             shared.destroy();
         }
         average(net, sum);
+        rounds++;
+        roundSeconds += (System.nanoTime() - t0) / 1e9;
+        fitSeconds += sum.fitSeconds;
         return sum;
     }
 

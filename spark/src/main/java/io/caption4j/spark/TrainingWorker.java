@@ -75,6 +75,7 @@ final class TrainingWorker implements Function<TrainingWorker.Share, WorkerResul
         WorkerResult r = new WorkerResult();
         r.workers = 1;
         long step = share.firstStep;
+        long t0 = System.nanoTime();
         for (List<Pair> batch : share.batches) {
             if (hook != null) {
                 hook.beforeStep(step);
@@ -83,6 +84,7 @@ final class TrainingWorker implements Function<TrainingWorker.Share, WorkerResul
             step++;
             r.batches++;
         }
+        r.fitSeconds = (System.nanoTime() - t0) / 1e9;
         r.params = net.params().castTo(DataType.FLOAT).dup().data().asFloat();
         INDArray state = net.getUpdater(true).getStateViewArray();
         r.updaterState = state == null ? null : state.castTo(DataType.FLOAT).dup().data().asFloat();

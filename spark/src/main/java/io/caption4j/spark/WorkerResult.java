@@ -17,6 +17,8 @@ final class WorkerResult implements Serializable {
     double lossSum;
     long tokens;
     int skippedPairs;
+    /** Seconds the slowest worker spent fitting (what a round cannot be faster than). */
+    double fitSeconds;
 
     /** Adds another result into this one (element-wise sums) and returns this. */
     WorkerResult add(WorkerResult o) {
@@ -34,6 +36,7 @@ final class WorkerResult implements Serializable {
         lossSum += o.lossSum;
         tokens += o.tokens;
         skippedPairs += o.skippedPairs;
+        fitSeconds = Math.max(fitSeconds, o.fitSeconds);
         return this;
     }
 }

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The Spark batch captioner in local[2] on the sample photos of ../shared/data/images plus a corrupt JPEG: every photo
+ * The Spark batch captioner in local[2] on five sample photos of ../shared/data/images plus a corrupt JPEG: every photo
  * gets the caption {@link CaptionModel#describe} gives it with the same decoding, the corrupt file an error and no
  * caption, in Parquet and in JSON lines, from a listed folder and from a DataFrame of bytes.
  */
@@ -41,11 +41,15 @@ class SparkCaptionerTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        photos = LocalSpark.data("images");
-        assumeTrue(Files.isDirectory(photos), "../shared/data/images is absent: skipping the Spark captioning test");
+        Path shared = LocalSpark.data("images");
+        assumeTrue(Files.isDirectory(shared), "../shared/data/images is absent: skipping the Spark captioning test");
         assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()), "nsfwjs@4.4.0 is not in the cache: skipping");
+        photos = Files.createDirectories(tmp.resolve("photos"));
+        for (String name : new String[]{"chelsea.png", "coffee.png", "owl.jpg", "grace_hopper.bmp", "rocket.jpg"}) {
+            Files.copy(shared.resolve(name), photos.resolve(name));                  // PNG, JPEG and BMP
+        }
         Path badDir = Files.createDirectories(tmp.resolve("bad"));
-        byte[] jpeg = Files.readAllBytes(photos.resolve("owl.jpg"));
+        byte[] jpeg = Files.readAllBytes(shared.resolve("owl.jpg"));
         bad = Files.write(badDir.resolve("truncated.jpg"), Arrays.copyOf(jpeg, jpeg.length / 3));
         ImageLoader loader = new ImageLoader();
         try (CaptionModel model = CaptionModel.pretrained(); Stream<Path> files = Files.list(photos)) {
