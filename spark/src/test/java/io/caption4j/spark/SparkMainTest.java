@@ -50,6 +50,30 @@ class SparkMainTest {
     }
 
     @Test
+    void trainSparkStopsAndResumes() throws Exception {
+        Path flickr = LocalSpark.data("flickr8k");
+        assumeTrue(Files.isDirectory(flickr) && Files.isRegularFile(NsfwjsPackage.tarball()), "no Flickr8k or encoder weights");
+        io.caption4j.core.train.TrainConfig c = new io.caption4j.core.train.TrainConfig();
+        c.projectionSize = c.hiddenSize = c.attentionSize = c.outputHiddenSize = 32;
+        c.embeddingSize = 16;
+        c.minCount = 1;
+        c.validationImages = 1;
+        Path config = Files.writeString(tmp.resolve("config.json"), c.toJson());
+        String out = tmp.resolve("run").toString(), cache = tmp.resolve("cache").toString();
+        String[] r = run("spark-train", "--data", flickr.toString(), "--limit-images", "4", "--epochs", "1", "--batch-size", "4",
+                "--config", config.toString(), "--out", out, "--cache", cache, "--master", "local[2]", "--workers", "2",
+                "--averaging-frequency", "1", "--max-steps", "2");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[2].contains("Encoding 5 images missing from the feature cache"), r[2]);
+        assertTrue(r[1].contains("Stopped at epoch 1, step 2; continue with --resume"), r[1]);
+        r = run("spark-train", "--out", out, "--cache", cache, "--master", "local[2]", "--workers", "2", "--averaging-frequency",
+                "1", "--resume");
+        assertEquals("0", r[0], r[2]);
+        assertFalse(r[2].contains("Encoding"), "the features are cached: " + r[2]);
+        assertTrue(r[1].contains("Finished after 1 epochs, 5 steps"), r[1]);
+    }
+
+    @Test
     void badInputIsOneLine() {
         String[] r = run("spark-describe", "--input", tmp.resolve("nothing-here").toString(), "--output",
                 tmp.resolve("o").toString(), "--master", "local[1]");
