@@ -2,17 +2,20 @@ package io.caption4j.spark;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.caption4j.core.Caption;
+import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
+import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.ImageLoader;
+import io.caption4j.zoo.NsfwjsPackage;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -21,31 +24,40 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** Spark's captions (local[2], batched per partition) are the captions of describe, and a bad image is an error row. */
+/**
+ * The Spark batch captioner in local[2] on five sample photos of ../shared/data/images plus a corrupt JPEG: every photo
+ * gets the caption {@link CaptionModel#describe} gives it with the same decoding, the corrupt file an error and no
+ * caption, in Parquet and in JSON lines, from a listed folder and from a DataFrame of bytes.
+ */
 class SparkCaptionerTest {
-    static final String BROKEN = TestPhotos.BROKEN;
-
+    static final DecodeOptions BEAM_2 = DecodeOptions.beamOrGreedy(2).withMaxLength(20);
     @TempDir
     static Path tmp;
-    static Path input;
     static SparkSession spark;
-    static CaptionModel reference;
-    /** file name -> describe's caption of that photo on one JVM, without Spark */
-    static final Map<String, Caption> expected = new HashMap<>();
+    static Path photos, bad;
+    static Map<String, Caption> expected = new HashMap<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        TestPhotos.assumeAvailable();
-        input = tmp.resolve("photos");
-        List<Path> photos = TestPhotos.copyInto(input);
-        reference = CaptionModel.pretrained();
-        ImageLoader loader = new ImageLoader();
-        for (Path p : photos) {
-            expected.put(p.getFileName().toString(), reference.describe(loader.read(p)));
+    static void setUp() throws Exception {
+        Path shared = LocalSpark.data("images");
+        assumeTrue(Files.isDirectory(shared), "../shared/data/images is absent: skipping the Spark captioning test");
+        assumeTrue(Files.isRegularFile(NsfwjsPackage.tarball()), "nsfwjs@4.4.0 is not in the cache: skipping");
+        photos = Files.createDirectories(tmp.resolve("photos"));
+        for (String name : new String[]{"chelsea.png", "coffee.png", "owl.jpg", "grace_hopper.bmp", "rocket.jpg"}) {
+            Files.copy(shared.resolve(name), photos.resolve(name));                  // PNG, JPEG and BMP
         }
-        spark = SparkSession.builder().master("local[2]").appName("SparkCaptionerTest")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        Path badDir = Files.createDirectories(tmp.resolve("bad"));
+        byte[] jpeg = Files.readAllBytes(shared.resolve("owl.jpg"));
+        bad = Files.write(badDir.resolve("truncated.jpg"), Arrays.copyOf(jpeg, jpeg.length / 3));
+        ImageLoader loader = new ImageLoader();
+        try (CaptionModel model = CaptionModel.pretrained(); Stream<Path> files = Files.list(photos)) {
+            for (Path p : files.sorted().toList()) {
+                expected.put(p.toUri().getPath(), model.describe(loader.read(p), BEAM_2));
+            }
+        }
+        spark = LocalSpark.session();
     }
 
     @AfterAll
@@ -53,82 +65,104 @@ class SparkCaptionerTest {
         if (spark != null) {
             spark.stop();
         }
-        if (reference != null) {
-            reference.close();
-        }
     }
 
-    @Test
-    void captionsOfAFolderEqualDescribeAndTheBrokenFileIsAnError() {
-        SparkCaptioner captioner = SparkCaptioner.builder().optBatchSize(2).build();
-        // two partitions, so both task threads of local[2] share the executor's model
-        List<Row> rows = captioner.describe(spark.read().format("binaryFile").load(input.toString()).repartition(2))
-                .collectAsList();
-        assertEquals(expected.size() + 1, rows.size());
-        assertCaptions(rows);
-        assertEquals(1, ExecutorModels.loaded(), "one model per executor JVM, whatever the tasks");
+    private static String localPath(String uri) {
+        return Path.of(java.net.URI.create(uri)).toUri().getPath();
     }
 
-    @Test
-    void aDataFrameOfPathsGivesTheSameCaptionsWrittenAsParquetAndJsonLines() {
-        List<String> paths;
-        try (Stream<Path> files = Files.list(input)) {
-            paths = files.map(p -> p.toUri().toString()).sorted().toList();
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
-        Dataset<Row> pathsOnly = spark.createDataset(paths, Encoders.STRING()).toDF("path");
-        SparkCaptioner captioner = SparkCaptioner.builder().build();
-        Dataset<Row> captions = captioner.describe(pathsOnly);
-        String parquet = tmp.resolve("out.parquet").toString();
-        String json = tmp.resolve("out.json").toString();
-        SparkCaptioner.write(captions, parquet, SparkCaptioner.Format.PARQUET);
-        SparkCaptioner.write(captions, json, SparkCaptioner.Format.JSON);
-        assertCaptions(spark.read().parquet(parquet).collectAsList());
-        Dataset<Row> lines = spark.read().schema(SparkCaptioner.SCHEMA).json(json);
-        assertCaptions(lines.collectAsList());
-        assertEquals(1, lines.filter("error is not null").count());
-    }
-
-    @Test
-    void aBeamOptionIsTheSameAsDescribeWithThatBeam() {
-        SparkCaptioner greedy = SparkCaptioner.builder().optBeamSize(1).build();
-        List<Row> rows = greedy.describeFiles(spark, input.resolve("*.jpg").toString()).collectAsList();
-        ImageLoader loader = new ImageLoader();
+    private static void checkRows(List<Row> rows, boolean attention) {
+        assertEquals(expected.size() + 1, rows.size(), "one row per file");
+        int seen = 0;
         for (Row r : rows) {
-            if (!r.getString(0).endsWith(BROKEN)) {
-                Path p = input.resolve(name(r));
-                var options = io.caption4j.core.decode.DecodeOptions.greedy()
-                        .withMaxLength(reference.defaultOptions().maxLength);
-                assertEquals(reference.describe(loader.read(p), options).text(), r.getAs("caption"), name(r));
+            String path = localPath(r.getString(r.fieldIndex("path")));
+            if (path.endsWith("truncated.jpg")) {
+                assertNull(r.get(r.fieldIndex("caption")));
+                assertNull(r.get(r.fieldIndex("tokens")));
+                String error = r.getString(r.fieldIndex("error"));
+                assertTrue(error.contains("truncated or corrupt"), error);
+                continue;
+            }
+            Caption c = expected.get(path);
+            assertNotNull(c, "an unexpected row " + path);
+            assertNull(r.get(r.fieldIndex("error")), path);
+            assertEquals(c.text(), r.getString(r.fieldIndex("caption")), path);
+            assertEquals(c.tokens(), r.getList(r.fieldIndex("tokens")), path);
+            assertEquals(c.logProb(), r.getDouble(r.fieldIndex("logprob")), 1e-3, path);
+            assertEquals(c.gridHeight(), r.getInt(r.fieldIndex("grid_height")));
+            if (attention) {
+                List<scala.collection.Seq<Float>> maps = r.getList(r.fieldIndex("attention"));
+                assertEquals(c.tokens().size(), maps.size());
+                List<Float> map0 = scala.collection.JavaConverters.seqAsJavaList(maps.get(0));
+                assertEquals(c.gridHeight() * c.gridWidth(), map0.size());
+                assertEquals(c.attention(0)[0][1], map0.get(1), 1e-4);
+                assertEquals(1.0, map0.stream().mapToDouble(Float::doubleValue).sum(), 1e-3);
+            } else {
+                assertTrue(r.isNullAt(r.fieldIndex("attention")));
+            }
+            seen++;
+        }
+        assertEquals(expected.size(), seen);
+    }
+
+    @Test
+    void captionsAFolderAsDescribeDoesAndRecordsTheCorruptFile() {
+        int modelsBefore = ExecutorModels.loaded();
+        SparkCaptioner captioner = SparkCaptioner.builder().optBeamSize(2).optMaxLength(20).optBatchSize(4)
+                .optAttention(true).build();
+        Dataset<Row> captions = captioner.describe(spark, photos.toString(), bad.getParent().toString());
+        String out = tmp.resolve("captions.parquet").toString();
+        SparkJobs.Summary s = SparkJobs.write(captions, out, SparkJobs.Format.PARQUET, false);
+        assertEquals(expected.size(), s.done());
+        assertEquals(1, s.failed());
+        checkRows(spark.read().parquet(out).collectAsList(), true);
+        CaptionException again = assertThrows(CaptionException.class,
+                () -> SparkJobs.write(captions, out, SparkJobs.Format.PARQUET, false));
+        assertTrue(again.getMessage().contains("--overwrite"), again.getMessage());
+        assertTrue(ExecutorModels.loaded() - modelsBefore <= 1, "one model per executor JVM, shared by its tasks");
+    }
+
+    @Test
+    void captionsADataFrameOfBytesIntoJsonLines() throws Exception {
+        Dataset<Row> files = spark.read().format("binaryFile").load(photos.toString(), bad.toString())
+                .select("path", "content").repartition(3);
+        SparkCaptioner captioner = SparkCaptioner.builder().optBeamSize(2).optMaxLength(20).build();
+        String out = tmp.resolve("captions.json").toString();
+        SparkJobs.Summary s = SparkJobs.write(captioner.describe(files, "path", "content"), out, SparkJobs.Format.JSON, false);
+        assertEquals(expected.size(), s.done());
+        assertEquals(1, s.failed());
+        List<Row> rows = spark.read().schema(SparkCaptioner.SCHEMA).json(out).collectAsList();
+        checkRows(rows, false);
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> parts = Files.list(Path.of(out))) {
+            for (Path p : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+                lines.addAll(Files.readAllLines(p));
             }
         }
-        assertTrue(rows.size() >= 2, "the glob matches the jpg photos and the broken file");
+        assertEquals(expected.size() + 1, lines.size(), "JSON lines: one object per image");
+        assertTrue(lines.get(0).startsWith("{\"path\":"), lines.get(0));
     }
 
-    /** Every row: the photo's caption, tokens and log-probability as describe gives them, or the broken file's error. */
-    static void assertCaptions(List<Row> rows) {
-        Map<String, Row> byName = rows.stream().collect(Collectors.toMap(SparkCaptionerTest::name, r -> r));
-        assertEquals(expected.keySet().stream().sorted().toList(),
-                byName.keySet().stream().filter(n -> !n.equals(BROKEN)).sorted().toList());
-        for (Map.Entry<String, Caption> e : expected.entrySet()) {
-            Row r = byName.get(e.getKey());
-            assertNull(r.getAs("error"), e.getKey());
-            assertEquals(e.getValue().text(), r.getAs("caption"), e.getKey());
-            assertEquals(e.getValue().tokens(), r.getList(r.fieldIndex("tokens")), e.getKey());
-            assertEquals(e.getValue().logProb(), (double) r.getAs("logProb"), 1e-4, e.getKey());
+    @Test
+    void aModelFileIsShippedToTheExecutors() {
+        Path file = tmp.resolve("model.zip");
+        try (CaptionModel m = CaptionModel.pretrained()) {
+            m.save(file);
         }
-        Row broken = byName.get(BROKEN);
-        assertNotNull(broken, "the broken file has a row");
-        assertNull(broken.getAs("caption"));
-        assertNull(broken.getAs("tokens"));
-        String error = broken.getAs("error");
-        assertNotNull(error);
-        assertTrue(error.contains(BROKEN), error);
+        Dataset<Row> paths = spark.read().format("binaryFile").load(photos.toString()).select("path").repartition(2);
+        SparkCaptioner captioner = SparkCaptioner.builder().optModel(file.toString()).optBeamSize(2).optMaxLength(20).build();
+        List<Row> rows = captioner.describe(paths, "path").collectAsList();
+        assertEquals(expected.size(), rows.size());
+        for (Row r : rows) {
+            assertEquals(expected.get(localPath(r.getString(0))).text(), r.getString(r.fieldIndex("caption")));
+        }
     }
 
-    static String name(Row r) {
-        String path = r.getAs("path");
-        return path.substring(path.lastIndexOf('/') + 1);
+    @Test
+    void aMissingInputIsOneClearError() {
+        SparkCaptioner captioner = SparkCaptioner.builder().build();
+        CaptionException e = assertThrows(CaptionException.class,
+                () -> captioner.describe(spark, tmp.resolve("no-such-folder").toString()));
+        assertTrue(e.getMessage().contains("no-such-folder"), e.getMessage());
     }
 }
