@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * ({@value Trainer#LATEST}) that {@code caption4j train --resume} and {@link #resume()} continue. Only the driver writes
  * checkpoints, between rounds: a round that fails on a worker (after Spark's task retries) stops the run with a
  * {@link CaptionException} and leaves the last checkpoint as it was.
+ * <p>Cross-entropy training only: self-critical fine-tuning ({@link TrainConfig#scst}) and starting from a trained
+ * run ({@link TrainConfig#initFrom}) run on one machine ({@code caption4j train --scst --init-from ...}); a
+ * configuration or checkpoint that asks for them is refused with a CaptionException ({@link #checkSupported}).
  */
 public final class SparkTrainer {
     private static final Logger log = LoggerFactory.getLogger(SparkTrainer.class);
@@ -79,12 +82,31 @@ public final class SparkTrainer {
      * @param outDir where checkpoints go (on the driver)
      */
     public SparkTrainer(SparkSession spark, TrainConfig config, CaptionDataset train, CaptionDataset dev, Path outDir) {
+        checkSupported(config);
         this.spark = spark;
         this.config = config.copy().validate();
         this.train = train;
         this.dev = dev;
         this.outDir = outDir;
         this.workers = spark.sparkContext().defaultParallelism();
+    }
+
+    /**
+     * A CaptionException when the configuration asks for what parameter averaging here does not do: self-critical
+     * training (its workers would need the sampling and CIDEr-D rewards of {@code SelfCritical}, and its batches are
+     * images, not caption pairs) or a fine-tuning stage from a trained run (Adam restarted on the trained network).
+     */
+    public static void checkSupported(TrainConfig c) {
+        if (c.scst) {
+            throw new CaptionException("Self-critical training (--scst) does not run on Spark: SparkTrainer averages "
+                    + "cross-entropy training only. Train the cross-entropy stage on Spark, then fine-tune its best.zip on one "
+                    + "machine: caption4j train --scst --init-from RUN/best.zip ...");
+        }
+        if (c.initFrom != null) {
+            throw new CaptionException("--init-from (a fine-tuning stage from " + c.initFrom + ") does not run on Spark: "
+                    + "SparkTrainer starts new runs or resumes its own (--resume); fine-tune on one machine with caption4j train "
+                    + "--init-from");
+        }
     }
 
     /** Workers per round (default: Spark's default parallelism, the cores of the cluster). */
@@ -186,6 +208,7 @@ public final class SparkTrainer {
     /** Continues the run saved in {@code outDir}. */
     public Checkpoint resume() {
         Checkpoint c = Checkpoint.load(outDir.resolve(Trainer.LATEST));
+        checkSupported(c.config);                           // a single-machine self-critical run's checkpoint
         if (c.state.finished) {
             log.info("The run in {} has finished ({} epochs)", outDir, c.state.epoch);
             return c;

@@ -86,12 +86,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Feature cache, shared by driver and workers "
             + "(default: ${DEFAULT-VALUE}).")
     Path cache = TrainingRun.defaultFeatureCache();
+    // caption4j train's fine-tuning options, accepted only to be refused with the reason (SparkTrainer.checkSupported)
+    @Option(names = "--scst", hidden = true)
+    boolean scst;
+    @Option(names = "--init-from", hidden = true)
+    Path initFrom;
     @CommandLine.Mixin
     SparkMain.SparkOptions spark = new SparkMain.SparkOptions();
 
     @Override
     public Integer call() throws IOException {
         TrainConfig c = resume ? Checkpoint.load(out.resolve(Trainer.LATEST)).config : config();
+        SparkTrainer.checkSupported(c);                    // before any Spark job: --scst, --init-from
         c.validate();
         Datasets.Format format = Datasets.Format.valueOf(c.dataset);
         Path imageDir = c.images == null ? null : Path.of(c.images);
@@ -186,6 +192,8 @@ final class TrainCommand implements Callable<Integer> {
         if (checkpointSteps != null) c.checkpointEverySteps = checkpointSteps;
         if (checkpointMinutes != null) c.checkpointEveryMinutes = checkpointMinutes;
         if (seed != null) c.seed = seed;
+        if (scst) c.scst = true;
+        if (initFrom != null) c.initFrom = initFrom.toString();
         if (wordVectors != null) {
             c.wordVectors = wordVectors.toString();
             c.embeddingSize = WordVectors.dimension(wordVectors);

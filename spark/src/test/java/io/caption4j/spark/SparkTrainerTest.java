@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * images (InceptionV3 mixed5 features, computed into a temporary cache), with a small network: the dev loss of 2
  * workers goes down; one worker gives the single-machine Trainer's parameters; a stopped run resumes to the same
  * result; a failed task is retried by Spark to the same result, and a failing one stops the run with a clear message
- * and the last checkpoint intact.
+ * and the last checkpoint intact; self-critical training and --init-from, which only the single-machine trainer does,
+ * are refused with the reason, also when a checkpoint asks for them.
  */
 class SparkTrainerTest {
     @TempDir
@@ -174,5 +175,29 @@ class SparkTrainerTest {
         assertEquals(4, last.state.step, "the checkpoint of the last good round");
         Checkpoint resumed = spark(c, out).workers(2).averagingFrequency(2).resume();
         assertEquals(0, maxDiff(plain.network.params(), resumed.network.params()), 1e-6, "and it resumes to the same end");
+    }
+
+    @Test
+    void selfCriticalTrainingAndInitFromAreRefusedWithTheReason() throws Exception {
+        TrainConfig c = config();
+        c.scst = true;
+        CaptionException scst = assertThrows(CaptionException.class, () -> spark(c, tmp.resolve("scst")));
+        assertTrue(scst.getMessage().startsWith("Self-critical training (--scst) does not run on Spark"), scst.getMessage());
+        assertTrue(scst.getMessage().contains("caption4j train --scst --init-from"), scst.getMessage());
+        c.scst = false;
+        c.initFrom = tmp.resolve("best.zip").toString();
+        CaptionException init = assertThrows(CaptionException.class, () -> spark(c, tmp.resolve("init")));
+        assertTrue(init.getMessage().startsWith("--init-from (a fine-tuning stage from "), init.getMessage());
+
+        // the checkpoint of a single-machine self-critical run: resuming it on Spark is refused, not run as cross-entropy
+        TrainConfig plain = config();
+        TrainConfig selfCritical = config();
+        selfCritical.scst = true;
+        Vocabulary v = Trainer.vocabulary(train, plain);
+        Path out = Files.createDirectories(tmp.resolve("scst-run"));
+        new Checkpoint(selfCritical, new TrainState(), v, SparkTrainer.network(plain, v, new long[]{288, 288, 81}, null))
+                .save(out.resolve(Trainer.LATEST));
+        CaptionException resume = assertThrows(CaptionException.class, () -> spark(plain, out).resume());
+        assertTrue(resume.getMessage().startsWith("Self-critical training (--scst) does not run on Spark"), resume.getMessage());
     }
 }
