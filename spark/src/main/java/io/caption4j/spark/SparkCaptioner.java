@@ -140,7 +140,8 @@ public final class SparkCaptioner implements Serializable {
         SparkSession spark = input.sparkSession();
         Dataset<Row> in = contentColumn == null ? input.select(pathColumn) : input.select(pathColumn, contentColumn);
         ModelRef ref = model == null ? ModelRef.pretrained() : ModelRef.shipped(spark, model);
-        Task task = new Task(ref, beamSize, maxLength, batchSize, attention, contentColumn != null);
+        Task task = new Task(ref, beamSize, maxLength, batchSize, attention,
+                contentColumn == null ? ImageFiles.of(spark) : null);
         return spark.createDataFrame(in.javaRDD().mapPartitions(task), SCHEMA);
     }
 
@@ -150,15 +151,17 @@ public final class SparkCaptioner implements Serializable {
         private final ModelRef model;
         private final Integer beamSize, maxLength;
         private final int batchSize;
-        private final boolean attention, hasContent;
+        private final boolean attention;
+        /** Reads the files at the paths; null when the rows carry the bytes. */
+        private final ImageFiles files;
 
-        Task(ModelRef model, Integer beamSize, Integer maxLength, int batchSize, boolean attention, boolean hasContent) {
+        Task(ModelRef model, Integer beamSize, Integer maxLength, int batchSize, boolean attention, ImageFiles files) {
             this.model = model;
             this.beamSize = beamSize;
             this.maxLength = maxLength;
             this.batchSize = batchSize;
             this.attention = attention;
-            this.hasContent = hasContent;
+            this.files = files;
         }
 
         @Override
@@ -178,7 +181,7 @@ public final class SparkCaptioner implements Serializable {
             for (int i = 0; i < batch.size(); i++) {
                 String path = batch.get(i).getString(0);
                 try {
-                    byte[] bytes = hasContent ? (byte[]) batch.get(i).get(1) : ImageFiles.read(path);
+                    byte[] bytes = files == null ? (byte[]) batch.get(i).get(1) : files.read(path);
                     if (bytes == null) {
                         throw new CaptionException(path + ": no image bytes (null)");
                     }

@@ -119,7 +119,7 @@ public final class SparkFeatureExtractor implements Serializable {
 
     /** The features of the images at the paths of a string column (read by the executors). */
     public Dataset<Row> encode(Dataset<Row> input, String pathColumn) {
-        Task task = new Task(encoder, pool, batchSize);
+        Task task = new Task(encoder, pool, batchSize, ImageFiles.of(input.sparkSession()));
         return input.sparkSession().createDataFrame(input.select(pathColumn).javaRDD().mapPartitions(task), SCHEMA);
     }
 
@@ -160,11 +160,13 @@ public final class SparkFeatureExtractor implements Serializable {
         private static final long serialVersionUID = 1L;
         private final String encoder;
         private final int pool, batchSize;
+        private final ImageFiles files;
 
-        Task(String encoder, int pool, int batchSize) {
+        Task(String encoder, int pool, int batchSize, ImageFiles files) {
             this.encoder = encoder;
             this.pool = pool;
             this.batchSize = batchSize;
+            this.files = files;
         }
 
         @Override
@@ -182,7 +184,7 @@ public final class SparkFeatureExtractor implements Serializable {
             for (int i = 0; i < batch.size(); i++) {
                 String path = batch.get(i).getString(0);
                 try {
-                    byte[] bytes = ImageFiles.read(path);
+                    byte[] bytes = files.read(path);
                     images.add(loader.read(bytes, path));
                     sizes.add((long) bytes.length);
                     at.add(i);
