@@ -39,7 +39,7 @@ public final class SparkMain implements Runnable {
 
     /** Runs a command line and returns its exit code; user errors print one line, not a stack trace. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new SparkMain());
+        CommandLine cli = new CommandLine(new SparkMain()).setCaseInsensitiveEnumValuesAllowed(true);   // --format json
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof CaptionException || e instanceof IllegalArgumentException
                     || e instanceof java.io.UncheckedIOException) {

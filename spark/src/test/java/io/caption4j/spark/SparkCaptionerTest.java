@@ -16,6 +16,7 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.ImageLoader;
 import io.caption4j.zoo.NsfwjsPackage;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +29,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Spark batch captioner in local[2] on five sample photos of ../shared/data/images plus a corrupt JPEG: every photo
- * gets the caption {@link CaptionModel#describe} gives it with the same decoding, the corrupt file an error and no
- * caption, in Parquet and in JSON lines, from a listed folder and from a DataFrame of bytes.
+ * gets the caption, tokens and log-probability {@link CaptionModel#describe} gives it with the same decoding (beam 2,
+ * and the model's default), the corrupt file an error and no caption, in Parquet and in JSON lines, from a glob and a
+ * folder, a DataFrame of bytes and one of path strings, with the built-in model and a model file shipped to the
+ * executors.
  */
 class SparkCaptionerTest {
     static final DecodeOptions BEAM_2 = DecodeOptions.beamOrGreedy(2).withMaxLength(20);
@@ -38,6 +41,8 @@ class SparkCaptionerTest {
     static SparkSession spark;
     static Path photos, bad;
     static Map<String, Caption> expected = new HashMap<>();
+    /** path -> describe's caption with the model's default decoding (its own beam and length) */
+    static Map<String, Caption> expectedDefault = new HashMap<>();
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -55,6 +60,7 @@ class SparkCaptionerTest {
         try (CaptionModel model = CaptionModel.pretrained(); Stream<Path> files = Files.list(photos)) {
             for (Path p : files.sorted().toList()) {
                 expected.put(p.toUri().getPath(), model.describe(loader.read(p), BEAM_2));
+                expectedDefault.put(p.toUri().getPath(), model.describe(loader.read(p)));
             }
         }
         spark = LocalSpark.session();
@@ -80,7 +86,7 @@ class SparkCaptionerTest {
                 assertNull(r.get(r.fieldIndex("caption")));
                 assertNull(r.get(r.fieldIndex("tokens")));
                 String error = r.getString(r.fieldIndex("error"));
-                assertTrue(error.contains("truncated or corrupt"), error);
+                assertTrue(error.contains("truncated.jpg") && error.contains("truncated or corrupt"), error);
                 continue;
             }
             Caption c = expected.get(path);
@@ -110,7 +116,9 @@ class SparkCaptionerTest {
         int modelsBefore = ExecutorModels.loaded();
         SparkCaptioner captioner = SparkCaptioner.builder().optBeamSize(2).optMaxLength(20).optBatchSize(4)
                 .optAttention(true).build();
-        Dataset<Row> captions = captioner.describe(spark, photos.toString(), bad.getParent().toString());
+        // a glob (Hadoop's, as the binaryFile source takes it) and a folder
+        Dataset<Row> captions = captioner.describe(spark, photos.resolve("*.{jpg,png,bmp}").toString(),
+                bad.getParent().toString());
         String out = tmp.resolve("captions.parquet").toString();
         SparkJobs.Summary s = SparkJobs.write(captions, out, SparkJobs.Format.PARQUET, false);
         assertEquals(expected.size(), s.done());
@@ -144,17 +152,27 @@ class SparkCaptionerTest {
     }
 
     @Test
-    void aModelFileIsShippedToTheExecutors() {
+    void aModelFileShippedToTheExecutorsCaptionsADataFrameOfPathsAsDescribeWithTheModelsDecoding() throws Exception {
         Path file = tmp.resolve("model.zip");
         try (CaptionModel m = CaptionModel.pretrained()) {
             m.save(file);
         }
-        Dataset<Row> paths = spark.read().format("binaryFile").load(photos.toString()).select("path").repartition(2);
-        SparkCaptioner captioner = SparkCaptioner.builder().optModel(file.toString()).optBeamSize(2).optMaxLength(20).build();
-        List<Row> rows = captioner.describe(paths, "path").collectAsList();
-        assertEquals(expected.size(), rows.size());
+        List<String> paths;
+        try (Stream<Path> files = Files.list(photos)) {
+            paths = files.map(p -> p.toAbsolutePath().toString()).sorted().toList();        // plain paths, not URIs
+        }
+        Dataset<Row> table = spark.createDataset(paths, Encoders.STRING()).toDF("path").repartition(2);
+        SparkCaptioner captioner = SparkCaptioner.builder().optModel(file.toString()).build();    // the model's decoding
+        List<Row> rows = captioner.describe(table, "path").collectAsList();
+        assertEquals(expectedDefault.size(), rows.size());
         for (Row r : rows) {
-            assertEquals(expected.get(localPath(r.getString(0))).text(), r.getString(r.fieldIndex("caption")));
+            String path = r.getString(0);
+            Caption c = expectedDefault.get(path);
+            assertNotNull(c, path);
+            assertNull(r.get(r.fieldIndex("error")), path);
+            assertEquals(c.text(), r.getString(r.fieldIndex("caption")), path);
+            assertEquals(c.tokens(), r.getList(r.fieldIndex("tokens")), path);
+            assertEquals(c.logProb(), r.getDouble(r.fieldIndex("logprob")), 1e-3, path);
         }
     }
 
