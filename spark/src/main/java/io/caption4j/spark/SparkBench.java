@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
+import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ProgressListener;
 import io.caption4j.core.data.CaptionDataset;
@@ -42,7 +43,8 @@ import picocli.CommandLine.Option;
 final class SparkBench implements Callable<Integer> {
     @Option(names = "--photos", defaultValue = "../shared/data/flickr8k/images", description = "Photo folder.")
     Path photos;
-    @Option(names = "--images", defaultValue = "200", description = "Photos to caption (the first N by name).")
+    @Option(names = {"--limit", "--images"}, defaultValue = "500",
+            description = "Photos to caption: the first N JPEGs of --photos by name (default: ${DEFAULT-VALUE}, the issue's).")
     int images;
     @Option(names = "--data", defaultValue = "../shared/data/flickr8k", description = "Flickr8k for the training part.")
     Path data;
@@ -115,9 +117,15 @@ final class SparkBench implements Callable<Integer> {
     }
 
     private void describe() throws IOException {
+        if (!Files.isDirectory(photos) || images < 1) {
+            throw new CaptionException("--photos must be a folder of JPEGs (" + photos.toAbsolutePath() + ") and --limit >= 1");
+        }
         List<Path> files;
         try (Stream<Path> s = Files.list(photos)) {
             files = s.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(images).toList();
+        }
+        if (files.size() < images) {
+            System.out.printf(Locale.ROOT, "only %d JPEGs in %s: captioning those%n", files.size(), photos);
         }
         if (configs.contains("jvm")) {
             describeInOneJvm(files);
