@@ -1,6 +1,10 @@
 package io.caption4j.cli;
 
+import java.io.FileNotFoundException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 
 import io.caption4j.core.CaptionException;
 import picocli.CommandLine;
@@ -21,17 +25,48 @@ public final class Caption4j implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns its exit code; user errors print one line, not a stack trace. */
+    /**
+     * What went wrong, in one line: a {@link CaptionException}'s or argument error's own message, a file error's path,
+     * an out-of-memory hint; anything else by class and message (CAPTION4J_DEBUG=1 prints the stack trace too).
+     */
+    static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().replaceAll("\\s*\\R\\s*", " ").strip();
+        if (e instanceof CaptionException || e instanceof IllegalArgumentException) {
+            return m;
+        }
+        if (e instanceof UncheckedIOException && e.getCause() != null) {
+            return oneLine(e.getCause());
+        }
+        if (e instanceof NoSuchFileException) {
+            return m + ": no such file or folder";
+        }
+        if (e instanceof AccessDeniedException) {
+            return m + ": permission denied";
+        }
+        if (e instanceof FileSystemException || e instanceof FileNotFoundException) {
+            return m;
+        }
+        if (e instanceof OutOfMemoryError) {
+            return "out of memory (" + m + "); give Java more with CAPTION4J_JAVA_OPTS=-Xmx8g, or use smaller inputs";
+        }
+        return e.getClass().getSimpleName() + (m.isEmpty() ? "" : ": " + m) + " (CAPTION4J_DEBUG=1 shows where)";
+    }
+
+    /** Runs a command line and returns its exit code; every error prints one line, not a stack trace, and exits 2. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Caption4j());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof CaptionException || e instanceof IllegalArgumentException
-                    || e instanceof UncheckedIOException) {
-                commandLine.getErr().println("error: " + e.getMessage());
-                return 2;
+            commandLine.getErr().println("error: " + oneLine(e));
+            if (System.getenv("CAPTION4J_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
             }
-            throw e;
+            return 2;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {          // errors picocli does not hand to the handler
+            cli.getErr().println("error: " + oneLine(e));
+            return 2;
+        }
     }
 }

@@ -29,9 +29,9 @@ final class DescribeCommand implements Callable<Integer> {
     List<Path> images;
     @Option(names = "--model", description = "A model file or a training checkpoint (default: the built-in Flickr8k model).")
     Path model;
-    @Option(names = "--beam", description = "Beam size, 1 = greedy (default: the model's).")
+    @Option(names = "--beam", description = "Beam size, 1 = greedy, at most 50 (default: the model's).")
     Integer beam;
-    @Option(names = "--max-length", description = "Maximum caption length in words (default: the model's).")
+    @Option(names = "--max-length", description = "Maximum caption length in words, at most 200 (default: the model's).")
     Integer maxLength;
     @Option(names = "--json", description = "One JSON object per line: image, caption, tokens, logprob, ms.")
     boolean json;
@@ -40,8 +40,15 @@ final class DescribeCommand implements Callable<Integer> {
             + "with several images, -1, -2, ... are added before .png.")
     Path attention;
 
+    /** Largest beam and caption length accepted (a beam of 1,000 took 3.7 GB). */
+    static final int MAX_BEAM = 50, MAX_LENGTH = 200;
+
     @Override
     public Integer call() throws IOException {
+        if ((beam != null && (beam < 1 || beam > MAX_BEAM)) || (maxLength != null && (maxLength < 1 || maxLength > MAX_LENGTH))) {
+            throw new IllegalArgumentException("--beam must be between 1 and " + MAX_BEAM + " and --max-length between 1 and "
+                    + MAX_LENGTH);
+        }
         if (attention != null) {           // before the model loads: a bad output path is a one-line error at once
             for (int i = 0; i < images.size(); i++) {
                 checkOutputFile(images.size() == 1 ? attention : numbered(attention, i + 1));

@@ -9,8 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import javax.imageio.ImageIO;
 
+import io.caption4j.cli.serve.CaptionServerTest;
+import io.caption4j.core.CaptionModel;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.zoo.NsfwjsPackage;
 import org.junit.jupiter.api.Test;
@@ -184,5 +188,44 @@ class CliTest {
         assertEquals("2", r[0], r[2]);
         assertEquals(1, r[2].strip().lines().count(), r[2]);
         assertTrue(r[2].contains("does not exist"), r[2]);
+    }
+
+    @Test
+    void describeErrorsAreOneLineWithExitCodeTwo() throws Exception {
+        Path photo = tmp.resolve("photo.png");
+        ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", photo.toFile());
+        Path model = tmp.resolve("model.zip");
+        try (CaptionModel m = CaptionServerTest.model(0)) {
+            m.save(model);
+        }
+        String[] r = run("describe", "--model", model.toString(), "--beam", "1000", photo.toString());
+        assertOneLineError(r, "--beam must be between 1 and 50");
+
+        Path bomb = tmp.resolve("bomb.zip");                   // 64 MiB of zeros in 64 KB: refused, not read whole
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(bomb))) {
+            zip.putNextEntry(new ZipEntry("model.json"));
+            zip.write("{\"format\":\"caption4j-model/1\"}".getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new ZipEntry("params.bin"));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                zip.write(zeros);
+            }
+        }
+        r = run("describe", "--model", bomb.toString(), photo.toString());
+        assertOneLineError(r, "bomb.zip is refused");
+
+        Path nan = tmp.resolve("nan.zip");
+        try (CaptionModel m = CaptionServerTest.model(0)) {
+            m.network().params().putScalar(0, Float.NaN);
+            m.save(nan);
+        }
+        r = run("describe", "--model", nan.toString(), photo.toString());
+        assertOneLineError(r, "NaN or infinite");
+    }
+
+    static void assertOneLineError(String[] r, String what) {
+        assertEquals("2", r[0], r[2]);
+        assertTrue(r[2].startsWith("error: ") && r[2].contains(what), r[2]);
+        assertEquals(1, r[2].strip().lines().count(), "one line: " + r[2]);
     }
 }

@@ -20,6 +20,7 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.decode.DecodedCaption;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.image.EncoderProvider;
+import io.caption4j.core.image.EncoderSpec;
 import io.caption4j.core.image.FeaturePooling;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.image.ImageLoader;
@@ -43,6 +44,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class CaptionModel implements AutoCloseable {
     /** The model file format this caption4j reads and writes. */
     public static final String FORMAT = ModelArchive.FORMAT;
+    /** The system property that lets a model file name its encoder by a local path ({@code keras:PATH:LAYER}). */
+    public static final String ALLOW_ENCODER_PATHS = "caption4j.allowEncoderPaths";
 
     private final ImageEncoder encoder;
     private final String encoderSpec;
@@ -316,7 +319,7 @@ public final class CaptionModel implements AutoCloseable {
             DecodedCaption d = decoded.get(i);
             if (!Double.isFinite(d.logProb)) {
                 throw new CaptionException("The decoder gave a non-finite log-probability (" + d.logProb + "): the model's"
-                        + " parameters are broken (NaN or infinity); no caption");
+                        + " parameters are not finite (set by hand, or a diverged fine-tuning); no caption returned");
             }
             out.add(new Caption(d.words, d.logProb, Arrays.copyOf(d.attention, d.words.size()),
                     encoded.get(i).gridHeight(), encoded.get(i).gridWidth(), ms, (t1 - t0) / 1e6, (t2 - t1) / 1e6));
@@ -454,6 +457,12 @@ public final class CaptionModel implements AutoCloseable {
         Backend.require();
         ModelArchive archive = ModelArchive.read(in, name);
         ModelArchive.Settings s = archive.settings();
+        if (encoder == null && s.encoderSpec != null && EncoderSpec.parse(s.encoderSpec).encoder().contains(":")
+                && !Boolean.getBoolean(ALLOW_ENCODER_PATHS)) {
+            // a spec such as keras:/some/path:LAYER would make a downloaded model file open a local path of its choosing
+            throw new CaptionException(name + " names its encoder by a local path ('" + s.encoderSpec + "'): pass the encoder"
+                    + " to load(file, encoder), or allow it with -D" + ALLOW_ENCODER_PATHS + "=true if you trust the file");
+        }
         ImageEncoder enc = encoder != null ? encoder : resolveEncoder(s.encoderSpec);
         if (s.encoderId != null && !s.encoderId.equals(enc.id())) {
             throw new CaptionException(name + " was trained with encoder '" + s.encoderId + "' but the encoder given is '"

@@ -87,6 +87,8 @@ final class ModelArchive {
         }
         ObjectNode sums = m.putObject("sha256");
         entries.forEach((k, v) -> sums.put(k, Sha256.hex(v)));
+        ObjectNode sizes = m.putObject("sizes");                 // bounds each entry's read before it is inflated
+        entries.forEach((k, v) -> sizes.put(k, v.length));
         Map<String, byte[]> all = new LinkedHashMap<>();
         all.put(MANIFEST, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
         all.putAll(entries);
@@ -100,7 +102,9 @@ final class ModelArchive {
     static ModelArchive read(InputStream in, String name) {
         Map<String, byte[]> entries;
         try {
-            entries = ZipFiles.readEntries(in);
+            entries = ZipFiles.readEntries(in, ModelArchive::maxBytes);
+        } catch (ZipFiles.TooLargeException e) {
+            throw new CaptionException(name + " is refused: " + e.getMessage(), e);
         } catch (ZipException | EOFException e) {
             throw new CaptionException(name + " is damaged or not a caption4j model (" + e.getMessage() + ")", e);
         } catch (IOException e) {
@@ -137,7 +141,33 @@ final class ModelArchive {
         Settings s = new Settings(m.path("encoder").path("spec").asText(null), m.path("encoder").path("id").asText(null),
                 m.path("poolWindow").asInt(1), m.path("beamSize").asInt(3), m.path("maxLength").asInt(40),
                 training == null ? null : training.toString());
+        checkParams(entries.get(PARAMS), name);          // before the encoder is looked up: a damaged file says so first
         return new ModelArchive(name, s, entries);
+    }
+
+    /** Largest entry accepted (the params.bin of a 250-million-parameter float32 model); -Dcaption4j.maxModelBytes. */
+    static final long DEFAULT_MAX_PARAMS_BYTES = 1L << 30;
+    private static final long MAX_MANIFEST_BYTES = 4L << 20, MAX_TEXT_BYTES = 64L << 20;
+
+    /**
+     * How many bytes an entry may inflate to: its size in the manifest when the manifest (the first entry) records
+     * sizes, else a bound by kind; so a hostile zip fails at its first byte too many, never by running out of memory.
+     */
+    private static long maxBytes(String entry, Map<String, byte[]> before) {
+        long cap = entry.equals(MANIFEST) ? MAX_MANIFEST_BYTES
+                : entry.equals(PARAMS) ? Long.getLong("caption4j.maxModelBytes", DEFAULT_MAX_PARAMS_BYTES) : MAX_TEXT_BYTES;
+        byte[] manifest = before.get(MANIFEST);
+        if (manifest != null && !entry.equals(MANIFEST)) {
+            try {
+                JsonNode size = JSON.readTree(manifest).path("sizes").path(entry);
+                if (size.canConvertToLong() && size.asLong() >= 0) {
+                    return Math.min(cap, size.asLong());
+                }
+            } catch (IOException e) {
+                return cap;                 // the manifest's own check says what is wrong with it
+            }
+        }
+        return cap;
     }
 
     Settings settings() {
@@ -194,7 +224,25 @@ final class ModelArchive {
         return b.array();
     }
 
-    private static INDArray readParams(byte[] bytes, String name) {
+    /** The parameters' header and values: a bad header, or any NaN or infinite value, is a CaptionException. */
+    private static void checkParams(byte[] bytes, String name) {
+        ByteBuffer b = header(bytes, name);
+        int bits = b.getInt(4), n = b.getInt(8);
+        int nonFinite = 0, first = -1;
+        for (int i = 0; i < n; i++) {
+            float v = bits == 16 ? Float16.toFloat(b.getShort()) : b.getFloat();
+            if (!Float.isFinite(v)) {
+                first = nonFinite++ == 0 ? i : first;
+            }
+        }
+        if (nonFinite > 0) {
+            throw new CaptionException(name + ": " + nonFinite + " of its " + n + " parameters are not finite (NaN or infinite,"
+                    + " the first at index " + first + "); the training that made it diverged: use an earlier checkpoint");
+        }
+    }
+
+    /** The buffer positioned after a checked header (magic, bits 16 or 32, a count that matches the size). */
+    private static ByteBuffer header(byte[] bytes, String name) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < PARAMS_HEADER || b.getInt() != PARAMS_MAGIC) {
             throw new CaptionException(name + ": " + PARAMS + " is not a caption4j parameter file");
@@ -203,18 +251,15 @@ final class ModelArchive {
         if ((bits != 16 && bits != 32) || n < 0 || bytes.length != PARAMS_HEADER + (long) n * bits / 8) {
             throw new CaptionException(name + ": " + PARAMS + " has a bad header");
         }
+        return b;
+    }
+
+    private static INDArray readParams(byte[] bytes, String name) {
+        ByteBuffer b = header(bytes, name);
+        int bits = b.getInt(4), n = b.getInt(8);
         float[] v = new float[n];
-        int nonFinite = 0, first = -1;
         for (int i = 0; i < n; i++) {
             v[i] = bits == 16 ? Float16.toFloat(b.getShort()) : b.getFloat();
-            if (!Float.isFinite(v[i])) {
-                first = nonFinite++ == 0 ? i : first;
-            }
-        }
-        if (nonFinite > 0) {
-            throw new CaptionException(name + ": " + nonFinite + " of its " + n + " parameters are not finite (NaN or"
-                    + " infinity, the first at index " + first + "); the training that made it diverged: use an earlier"
-                    + " checkpoint");
         }
         return Nd4j.create(v, new long[]{1, n}, DataType.FLOAT);
     }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 import io.caption4j.core.train.Checkpoint;
@@ -24,16 +25,17 @@ public final class ModelFiles {
         if (!Files.isRegularFile(file)) {
             return false;
         }
-        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
-            for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-                if (e.getName().equals(ModelArchive.MANIFEST)) {
-                    return true;
-                }
-            }
+        try (ZipFile zip = new ZipFile(file.toFile())) {      // the central directory only: nothing is inflated
+            return zip.getEntry(ModelArchive.MANIFEST) != null;
         } catch (IOException e) {
+            // no readable central directory (a truncated file): the manifest is the first entry a model has
+        }
+        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+            ZipEntry first = zip.getNextEntry();
+            return first != null && first.getName().equals(ModelArchive.MANIFEST);
+        } catch (IOException | IllegalArgumentException e) {           // an entry name that is not UTF-8, too
             return false;       // not a readable zip: Checkpoint.load says what is wrong
         }
-        return false;
     }
 
     /**

@@ -1,74 +1,127 @@
 package io.caption4j.cli.serve;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.caption4j.core.CaptionException;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
 
 /**
- * Optional API-key authentication: every request but the health checks needs {@code Authorization: Bearer <key>},
- * compared in constant time ({@link MessageDigest#isEqual}); others get 401 JSON with {@code WWW-Authenticate}.
+ * Optional API-key authentication: a request must carry one of the keys as {@code Authorization: Bearer KEY} or
+ * {@code X-API-Key: KEY}, else 401 JSON with {@code WWW-Authenticate}. Keys are compared as SHA-256 digests with
+ * {@link MessageDigest#isEqual} (constant time, and the digests' equal length hides the key's). The health probes, the
+ * API description and the web page stay open (a load balancer or a browser needs no key; the page's calls do).
  */
 public final class ApiKeyAuth {
-    /** The environment variable holding the key when no key file is given. */
+    /** Paths answered without a key, besides the web page's files under {@value #OPEN_PREFIX}. */
+    static final Set<String> OPEN_PATHS = Set.of("/health", "/health/live", "/health/ready", "/openapi.json", "/");
+    static final String OPEN_PREFIX = "/page/";
+    /** The environment variable holding a key when no key file is given. */
     public static final String ENV = "CAPTION4J_API_KEY";
-    private static final int MAX_KEY_FILE_BYTES = 4096;
+    /** Keys shorter than this are accepted, but the command line warns (guessable). */
+    public static final int RECOMMENDED_LENGTH = 16;
+    private static final int MAX_KEY_FILE_BYTES = 1 << 20;
 
-    private final byte[] key;
+    private final List<byte[]> digests = new ArrayList<>();
+    private final int shortest;
 
+    /** One key (surrounding blanks ignored). */
     public ApiKeyAuth(String key) {
-        if (key == null || key.isBlank()) {
-            throw new CaptionException("the API key is empty");
-        }
-        this.key = key.strip().getBytes(StandardCharsets.UTF_8);
+        this(List.of(key == null ? "" : key));
     }
 
-    /** The key in a file (its first line, trimmed; the file at most 4 KB). */
+    private ApiKeyAuth(List<String> keys) {
+        int min = Integer.MAX_VALUE;
+        for (String k : keys) {
+            String key = k.strip();
+            if (key.isEmpty()) {
+                throw new CaptionException("the API key is empty");
+            }
+            digests.add(sha256(key));
+            min = Math.min(min, key.length());
+        }
+        if (digests.isEmpty()) {
+            throw new CaptionException("no API key given");
+        }
+        this.shortest = min;
+    }
+
+    /** The given keys. */
+    public static ApiKeyAuth of(String... keys) {
+        return new ApiKeyAuth(List.of(keys));
+    }
+
+    /**
+     * The keys in a file, one per line (blank lines and lines starting with # ignored), so keys can be rotated without
+     * downtime; the file is at most 1 MiB.
+     */
     public static ApiKeyAuth fromFile(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new CaptionException(file + ": no such API key file");
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] b = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
-            if (b.length > MAX_KEY_FILE_BYTES) {
-                throw new CaptionException(file + ": an API key file over " + MAX_KEY_FILE_BYTES + " bytes; is it the key?");
+        List<String> keys = new ArrayList<>();
+        try {
+            if (Files.size(file) > MAX_KEY_FILE_BYTES) {
+                throw new CaptionException(file + ": an API key file over 1 MiB; is it the key file?");
             }
-            String text = new String(b, StandardCharsets.UTF_8).strip();
-            int eol = text.indexOf('\n');
-            String k = (eol < 0 ? text : text.substring(0, eol)).strip();
-            if (k.isEmpty()) {
-                throw new CaptionException(file + ": the API key file is empty");
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String k = line.strip();
+                if (!k.isEmpty() && !k.startsWith("#")) {
+                    keys.add(k);
+                }
             }
-            return new ApiKeyAuth(k);
         } catch (IOException e) {
             throw new CaptionException(file + ": cannot read the API key file (" + e.getMessage() + ")", e);
         }
-    }
-
-    /** Checks every request but {@code /health...} before its handler. */
-    void register(Javalin app) {
-        app.before(ctx -> {
-            if (!ctx.path().startsWith("/health") && !authorized(ctx)) {
-                ctx.header("WWW-Authenticate", "Bearer");
-                ctx.status(401).json(Map.of("error", "missing or wrong API key: send the header"
-                        + " 'Authorization: Bearer <key>'", "status", 401));
-                ctx.skipRemainingHandlers();
-            }
-        });
-    }
-
-    private boolean authorized(Context ctx) {
-        String h = ctx.header("Authorization");
-        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
+        if (keys.isEmpty()) {
+            throw new CaptionException(file + ": the API key file is empty (one key per line)");
         }
-        return MessageDigest.isEqual(h.substring(7).strip().getBytes(StandardCharsets.UTF_8), key);
+        return new ApiKeyAuth(keys);
+    }
+
+    /** The length of the shortest key, in characters. */
+    public int shortestKey() {
+        return shortest;
+    }
+
+    /** Null when the request may pass, else the 401 to answer. */
+    HttpError check(String path, String authorization, String apiKey) {
+        if (OPEN_PATHS.contains(path) || path.startsWith(OPEN_PREFIX)) {
+            return null;
+        }
+        String given = apiKey;
+        if (given == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            given = authorization.substring(7).strip();
+        }
+        if (given != null && matches(given)) {
+            return null;
+        }
+        return new HttpError(401, given == null
+                ? "this server needs an API key: send 'Authorization: Bearer KEY' or 'X-API-Key: KEY'"
+                : "the API key is not valid", Map.of("WWW-Authenticate", "Bearer"));
+    }
+
+    private boolean matches(String key) {
+        byte[] d = sha256(key);
+        boolean ok = false;
+        for (byte[] k : digests) {
+            ok |= MessageDigest.isEqual(d, k);        // every key compared, so timing does not tell which matched
+        }
+        return ok;
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

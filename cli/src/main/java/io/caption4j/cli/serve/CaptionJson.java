@@ -8,7 +8,8 @@ import java.util.Map;
 import io.caption4j.core.Caption;
 
 /**
- * A caption as the API answers it: {@code caption, tokens, logprob, ms}, and with {@code attention=true} the
+ * A caption as the API answers it: {@code caption, tokens, logprob, ms} ({@code ms}: decoding the image and captioning
+ * it, for a batch the whole batch's), and with {@code attention=true} the
  * per-word attention, {@code {"height": H, "width": W, "alphas": [[H*W floats, row-major], one per token]}}, each
  * map {@link Caption#attention(int)} of that word (it sums to 1), for drawing the paper's figure client-side.
  */
@@ -16,12 +17,12 @@ final class CaptionJson {
     private CaptionJson() {
     }
 
-    static Map<String, Object> of(Caption c, boolean withAttention) {
+    static Map<String, Object> of(Caption c, boolean withAttention, long ms) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("caption", c.text());
         body.put("tokens", c.tokens());
         body.put("logprob", c.logProb());
-        body.put("ms", Math.round(c.millis()));
+        body.put("ms", ms);
         if (withAttention) {
             body.put("attention", attention(c));
         }

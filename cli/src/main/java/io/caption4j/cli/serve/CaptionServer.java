@@ -4,16 +4,18 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.caption4j.core.Caption;
@@ -23,22 +25,27 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.ImageLoader;
 import io.caption4j.core.image.ImageMemoryException;
 import io.javalin.Javalin;
-import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
-import io.javalin.http.UploadedFile;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
 import io.javalin.json.JsonMapper;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The captioning HTTP service: {@code POST /v1/captions} (raw image bytes, or a multipart upload with the image
- * in any file field; the decoding and flags of {@code RequestParams} as query or form parameters) answers
- * {@code {caption, tokens, logprob, ms, options, timings_ms}}, with {@code attention} when asked
- * ({@code CaptionJson}); several files in one multipart request are one batch ({@code CaptionBatch});
- * {@code GET /health}, {@code /health/live}, {@code /health/ready} (after a warm-up caption), {@code /v1/models};
- * the web page at {@code GET /} ({@code WebPage}). Uploads over the limit get 413, undecodable images 400; at most
- * {@code workers} captions run at once and {@code queue} more wait, the rest get 503; a request is admitted before
- * its images are decoded.
- * {@link #close()} stops accepting, lets running requests finish, then stops.
+ * The captioning HTTP service: {@code POST /v1/captions} (raw image bytes, or a multipart upload with the image in the
+ * field {@code image}; the decoding and flags of {@link RequestParams} as query or form parameters) answers
+ * {@code {caption, tokens, logprob, ms, options, timings_ms}}, with {@code attention} when asked ({@link CaptionJson});
+ * several files in one multipart request are one batch ({@link CaptionBatch}); {@code GET /health},
+ * {@code /health/live}, {@code /health/ready} (after a warm-up caption), {@code /v1/models}, {@code /metrics},
+ * {@code /openapi.json}, and the web page at {@code GET /} ({@link WebPage}).
+ * Bodies are read without holding a thread ({@link UploadReader}); a request is admitted to the workers before its
+ * images are decoded ({@link Admission}: at most {@code workers} run and {@code queue} wait, the rest get 503), and
+ * they are decoded on the worker, bounded in pixels; a caption over the timeout is answered 504 while its worker keeps
+ * its place; every error is {@code {"error", "status"}} JSON. {@link #close()} stops accepting, lets running requests
+ * finish, then stops.
  */
 public final class CaptionServer implements AutoCloseable {
     /** Server limits: settings, so public fields whose initial values are the defaults (the command line's too). */
@@ -48,53 +55,75 @@ public final class CaptionServer implements AutoCloseable {
         public int queue = 16;
         public int maxBeam = 10;
         public int maxLength = 100;
+        /** A caption not done this long after admission is answered 504 (its worker finishes it all the same). */
         public long requestTimeoutSeconds = 120;
         /** Images in one multipart request, captioned as one batch. */
         public int maxBatch = 16;
-        /** Slowest accepted average upload speed after the headers; slower bodies are cut with 408. */
-        public long minRequestBytesPerSecond = 16 * 1024;
-        /** Longest wait for the next bytes of a connection (reads and keep-alive). */
-        public long idleTimeoutMillis = 10_000;
-        /** Longest time to read one request's whole body. */
-        public long bodyTimeoutMillis = 60_000;
-        /** Open connections at most; more wait in the accept backlog. The HTTP thread pool is this plus 64. */
-        public int maxConnections = 1000;
-        /** Images with more pixels are decoded subsampled to about this many (the model reads 299x299 anyway). */
-        public long decodePixels = 4_000_000;
+        /** After the grace period a body must have arrived at this average rate, else 408 and the connection closed. */
+        public long minUploadBytesPerSecond = 8 * 1024;
+        public long uploadGraceSeconds = 10;
+        /** Bytes of request bodies held at once across all requests; beyond, 503. */
+        public long maxBufferedUploadBytes = 256L << 20;
+        /** A connection with no traffic this long is closed (keep-alive, or a stalled request). */
+        public long idleTimeoutSeconds = 15;
+        /** Open connections at most; beyond, new ones wait in the operating system's accept queue. */
+        public int maxConnections = 2000;
+        /** Jetty's request threads (short work only: bodies are read asynchronously, captions run on the workers). */
+        public int httpThreads = 64;
+        /** Images whose header claims more pixels are refused (400). */
+        public long maxImagePixels = Long.getLong(ImageLoader.MAX_PIXELS_PROPERTY, ImageLoader.DEFAULT_MAX_PIXELS);
+        /** Images with more pixels are decoded subsampled to at most this many (the model reads 299x299 anyway). */
+        public long maxDecodedPixels = 4_000_000;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(CaptionServer.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.caption4j.cli.serve.access");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CaptionModel model;
     private final Limits limits;
     private final ImageLoader loader;
-    private final ExecutorService pool;
-    private final Semaphore admission;
+    private final ExecutorService workers;
+    private final Admission admission;
     private final AtomicInteger served = new AtomicInteger();
-    private Javalin app;
-    private ApiKeyAuth auth;
-    private ModelInfo info = new ModelInfo("model", null);
+    private final UploadReader uploads;
+    private final QueuedThreadPool httpThreads;
+    private final ServerMetrics metrics;
+    private final List<String> routes = new ArrayList<>();
     private volatile boolean ready;
     private volatile boolean closing;
+    private ApiKeyAuth auth;
+    private ModelInfo info = new ModelInfo("model", null);
+    private Javalin app;
 
     public CaptionServer(CaptionModel model, Limits limits) {
-        if (limits.workers < 1 || limits.queue < 0 || limits.maxUploadBytes < 1) {
-            throw new IllegalArgumentException("workers must be >= 1, queue >= 0 and the upload limit >= 1 byte");
+        if (limits.workers < 1 || limits.queue < 0 || limits.maxUploadBytes < 1 || limits.httpThreads < 8
+                || limits.maxConnections < 1 || limits.requestTimeoutSeconds < 1 || limits.maxBatch < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, queue >= 0, the upload limit >= 1 byte, httpThreads >= 8,"
+                    + " maxConnections >= 1, the request timeout >= 1 s and maxBatch >= 1");
         }
         this.model = model;
         this.limits = limits;
+        this.loader = new ImageLoader(limits.maxImagePixels, limits.maxDecodedPixels, limits.maxUploadBytes);
         AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(limits.workers, r -> {
+        this.workers = Executors.newFixedThreadPool(limits.workers, r -> {
             Thread t = new Thread(r, "caption4j-worker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        this.admission = new Semaphore(limits.workers + limits.queue);
-        this.loader = new ImageLoader(Long.getLong(ImageLoader.MAX_PIXELS_PROPERTY, ImageLoader.DEFAULT_MAX_PIXELS),
-                limits.decodePixels);
+        this.admission = new Admission(limits.workers, limits.queue);
+        this.httpThreads = new QueuedThreadPool(limits.httpThreads, Math.min(8, limits.httpThreads), 60_000);
+        httpThreads.setName("caption4j-http");
+        this.uploads = new UploadReader(limits.minUploadBytesPerSecond, limits.uploadGraceSeconds,
+                limits.maxBufferedUploadBytes, Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "caption4j-upload-clock");
+                    t.setDaemon(true);
+                    return t;
+                }), httpThreads);
+        this.metrics = new ServerMetrics(admission, uploads::buffered);
     }
 
-    /** Requires an API key on every request but the health checks (call before {@link #start}). */
+    /** Requires an API key on every route but the health probes, the API description and the page (call before start). */
     public CaptionServer optApiKey(ApiKeyAuth apiKey) {
         this.auth = apiKey;
         return this;
@@ -106,11 +135,21 @@ public final class CaptionServer implements AutoCloseable {
         return this;
     }
 
-    /** Starts listening on host:port (port 0: any free port); returns the port. */
+    /** The routes this server answers, as "METHOD /path" (the OpenAPI document lists each). */
+    public List<String> routes() {
+        return List.copyOf(routes);
+    }
+
+    /** True once the model has captioned its warm-up image. */
+    public boolean ready() {
+        return ready;
+    }
+
+    /** Starts listening on host:port (port 0: any free port) and warms the model up on a worker; returns the port. */
     public int start(String host, int port) {
         app = Javalin.create(config -> {
             config.showJavalinBanner = false;
-            JettyHardening.apply(config, host, port, limits);
+            JettyHardening.apply(config, host, port, limits, httpThreads);
             config.jsonMapper(new JsonMapper() {        // DL4J's shaded Jackson; Javalin looks for the unshaded one
                 @Override
                 public String toJsonString(Object obj, Type type) {
@@ -121,203 +160,267 @@ public final class CaptionServer implements AutoCloseable {
                     }
                 }
             });
-            config.http.maxRequestSize = limits.maxUploadBytes;
-            config.jetty.multipartConfig.maxFileSize(limits.maxUploadBytes, SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxTotalRequestSize(limits.maxUploadBytes + 64 * 1024, SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, limits.maxUploadBytes),
-                    SizeUnit.BYTES);
-            config.jetty.modifyServer(server -> server.setStopTimeout(TimeUnit.SECONDS.toMillis(limits.requestTimeoutSeconds)));
+            config.http.maxRequestSize = limits.maxUploadBytes + MultipartUpload.OVERHEAD;
+            config.requestLogger.http(this::logRequest);
         });
         if (auth != null) {
-            auth.register(app);
+            app.before(ctx -> {
+                HttpError e = auth.check(ctx.path(), ctx.header("Authorization"), ctx.header("X-API-Key"));
+                if (e != null) {
+                    throw e;
+                }
+            });
         }
-        app.get("/health", ctx -> ctx.json(Map.of("status", "ok", "served", served.get(),
-                "busy", limits.workers + limits.queue - admission.availablePermits())));
-        app.get("/health/live", ctx -> ctx.json(Map.of("status", "ok")));
-        app.get("/health/ready", ctx -> {
-            boolean r = ready && !closing;
-            ctx.status(r ? 200 : 503).json(Map.of("status", r ? "ready" : closing ? "stopping" : "warming up"));
+        get("/health", ctx -> ctx.json(Map.of("status", "ok", "ready", ready, "served", served.get(),
+                "busy", admission.admitted())));
+        get("/health/live", ctx -> ctx.json(Map.of("status", "ok")));
+        get("/health/ready", ctx -> {
+            if (ready && !closing) {
+                ctx.json(Map.of("status", "ready"));
+            } else {
+                ctx.header("Retry-After", "1");
+                error(ctx, 503, closing ? "not ready: the server is stopping" : "not ready: the model is warming up");
+            }
         });
-        app.get("/v1/models", ctx -> ctx.json(Map.of("models", List.of(info.describe(model)))));
+        get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        get("/v1/models", ctx -> ctx.json(Map.of("models", List.of(info.describe(model, limits)))));
+        get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
+        routes.add("POST /v1/captions");
         app.post("/v1/captions", this::captions);
-        new WebPage().register(app);
-        app.exception(Exception.class, (e, ctx) -> error(ctx, 500, "internal error: " + e.getMessage()));
+        new WebPage().register(this::get);
+        app.exception(HttpError.class, (e, ctx) -> {
+            metrics.refused(e.reason());
+            e.headers.forEach(ctx::header);
+            error(ctx, e.status, e.getMessage());
+        });
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getStatus() == 404
+                ? "no such endpoint: " + ctx.method() + " " + ctx.path() : e.getMessage()));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.warn("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, 500, "internal error (see the server log)");
+        });
         app.start();
         warmUp();
         return app.port();
     }
 
-    private void captions(Context ctx) throws Exception {
-        long t0 = System.nanoTime();
-        long length = ctx.req().getContentLengthLong();
-        if (length > limits.maxUploadBytes + (isMultipart(ctx) ? 64 * 1024 : 0)) {
-            error(ctx, 413, "upload of " + length + " bytes is over the limit of " + limits.maxUploadBytes + " bytes");
-            return;
-        }
-        byte[] bytes = null;
-        String name = null;
-        List<UploadedFile> batch = null;
-        RequestParams params = new RequestParams(ctx, isMultipart(ctx));
-        BodyDeadline deadline = new BodyDeadline(ctx.req(), limits.bodyTimeoutMillis);
+    private void get(String path, Handler handler) {
+        routes.add("GET " + path);
+        app.get(path, handler);
+    }
+
+    /** One line per request through SLF4J (logger io.caption4j.cli.serve.access), and the request metrics. */
+    private void logRequest(Context ctx, Float ms) {
+        String route;
         try {
-            if (isMultipart(ctx)) {
-                List<UploadedFile> files = ctx.uploadedFiles();
-                if (files.isEmpty()) {
-                    error(ctx, 400, "the multipart request has no file");
-                    return;
-                }
-                if (files.size() > 1 || params.flag("batch")) {
-                    batch = files;
-                } else {
-                    UploadedFile f = files.get(0);
-                    if (f.size() > limits.maxUploadBytes) {
-                        error(ctx, 413, "upload is over the limit of " + limits.maxUploadBytes + " bytes");
-                        return;
-                    }
-                    try (InputStream in = f.content()) {
-                        bytes = in.readAllBytes();
-                    }
-                    name = f.filename();
-                }
-            } else {
-                bytes = readCapped(ctx.req().getInputStream(), limits.maxUploadBytes);
-                if (bytes == null) {
-                    error(ctx, 413, "upload is over the limit of " + limits.maxUploadBytes + " bytes");
-                    return;
-                }
-                name = "upload";
+            route = ctx.endpointHandlerPath();                // the route's pattern, so labels stay few
+        } catch (RuntimeException e) {
+            route = "";                                      // refused before a route matched (401), or none (404)
+        }
+        route = route.startsWith("/") ? route : "unmatched";
+        long out = -1, in = ctx.req().getContentLengthLong();
+        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(ctx.req());
+        if (base != null) {
+            out = base.getResponse().getHttpOutput().getWritten();     // the body, buffered or already sent
+        }
+        ACCESS.info("method={} path={} status={} ms={} bytes_in={} bytes_out={} remote={}", ctx.method(), ctx.path(),
+                ctx.statusCode(), Math.round(ms), Math.max(in, 0), out, ctx.req().getRemoteAddr());
+        metrics.request(ctx.method().name(), route, ctx.statusCode(), ms);
+    }
+
+    /** The hand-written OpenAPI 3 description (a resource beside this class). */
+    static String openApi() throws IOException {
+        try (InputStream in = CaptionServer.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the jar");
             }
-        } catch (IllegalArgumentException e) {              // a bad batch flag
-            error(ctx, 400, e.getMessage());
-            return;
-        } catch (RuntimeException | IOException e) {   // the servlet multipart limits, slow or stalled bodies
-            if (deadline.expired() || SlowBody.isTimeout(e)) {
-                error(ctx, 408, "the upload was too slow: the body must arrive at " + limits.minRequestBytesPerSecond
-                        + " bytes/s or more, within " + limits.bodyTimeoutMillis / 1000 + " s");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A request's decoding and its flags. */
+    private record Options(DecodeOptions decode, boolean attention, boolean batch) {
+    }
+
+    private Options options(RequestParams p) {
+        try {
+            return new Options(p.decodeOptions(model.defaultOptions(), limits.maxBeam, limits.maxLength), p.flag("attention"),
+                    p.flag("batch"));
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, e.getMessage());
+        }
+    }
+
+    private void captions(Context ctx) {
+        long t0 = System.nanoTime();
+        boolean multipart = isMultipart(ctx);
+        long max = limits.maxUploadBytes + (multipart ? MultipartUpload.OVERHEAD : 0);
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {                                // refused before a byte of the body is read
+            throw new HttpError(413, "upload of " + declared + " bytes is over the limit of " + limits.maxUploadBytes + " bytes",
+                    Map.of("Connection", "close"));
+        }
+        options(new RequestParams(ctx::queryParam));        // a bad query parameter is a 400 before the upload
+        ctx.future(() -> {
+            UploadReader.Upload upload;
+            try {
+                upload = uploads.read(ctx.req(), max);
+            } catch (IOException e) {
+                throw new HttpError(400, "cannot read the upload");
+            }
+            return upload.body.thenCompose(body -> caption(ctx, body, multipart, t0)).whenComplete((r, e) -> upload.close());
+        });
+    }
+
+    /** With the body read: the files and parameters, then admission and the work on a worker; completes once answered. */
+    private CompletableFuture<Void> caption(Context ctx, byte[] body, boolean multipart, long t0) {
+        List<MultipartUpload.FilePart> files;
+        Options o;
+        if (multipart) {
+            MultipartUpload form = MultipartUpload.parse(body, ctx.contentType(), limits.maxUploadBytes);
+            files = form.files("image");
+            o = options(new RequestParams(p -> ctx.queryParam(p) != null ? ctx.queryParam(p) : form.fields.get(p)));
+        } else {
+            files = List.of(new MultipartUpload.FilePart("image", "upload", body));
+            o = options(new RequestParams(ctx::queryParam));
+        }
+        if (multipart && (files.size() > 1 || o.batch)) {
+            if (files.size() > limits.maxBatch) {
+                throw new HttpError(400, files.size() + " images in one request; at most " + limits.maxBatch);
+            }
+            return onWorker(ctx, files.size() + " images", queueMs -> batch(files, o, queueMs, t0));
+        }
+        MultipartUpload.FilePart f = files.get(0);
+        if (f.bytes.length == 0) {
+            throw new HttpError(400, "empty body: send the image bytes, or a multipart upload with the field 'image'");
+        }
+        String name = f.filename == null || f.filename.isBlank() ? "upload" : f.filename;
+        return onWorker(ctx, name, queueMs -> single(f.bytes, name, o, queueMs, t0));
+    }
+
+    /** Work for a worker: the answer's body, given the time (ms) the request waited for the worker. */
+    private interface Job {
+        Map<String, Object> run(double queueMs);
+    }
+
+    /**
+     * Admits the request (or answers 503) and runs the job on a worker; the future completes once the answer is set:
+     * the job's, its error's, or 504 when it is not done within the request timeout (the worker finishes it all the
+     * same and keeps its place in the admission bound until then).
+     */
+    private CompletableFuture<Void> onWorker(Context ctx, String name, Job job) {
+        Admission.Ticket ticket = admission.admit("busy: " + limits.workers + " captions running and " + limits.queue
+                + " waiting; try again");
+        long admitted = System.nanoTime();
+        CompletableFuture<Map<String, Object>> result = new CompletableFuture<>();
+        try {
+            workers.execute(() -> work(ticket, result, name, job, admitted));
+        } catch (RejectedExecutionException e) {
+            ticket.release();
+            throw HttpError.busy("the server is stopping; try again");
+        }
+        return result.orTimeout(limits.requestTimeoutSeconds, TimeUnit.SECONDS).handle((answer, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+                if (cause instanceof TimeoutException) {
+                    throw new HttpError(504, "the caption took longer than " + limits.requestTimeoutSeconds
+                            + " s; its worker finishes it, and the queue stays bounded meanwhile");
+                }
+                throw cause instanceof HttpError ? (HttpError) cause : new HttpError(500, "internal error (see the server log)");
+            }
+            ctx.json(answer);
+            return null;
+        });
+    }
+
+    /**
+     * On a worker: the job (decoding, captioning), then the answer. The ticket is given back when the work ends, before
+     * the answer goes out, so a client that reads its answer sees the worker free; a request that timed out while it
+     * waited is not run.
+     */
+    private void work(Admission.Ticket ticket, CompletableFuture<Map<String, Object>> result, String name, Job job,
+            long admitted) {
+        ticket.start();
+        Map<String, Object> answer = null;
+        HttpError error = null;
+        try {
+            if (result.isDone()) {
                 return;
             }
-            String m = String.valueOf(e.getMessage());
-            boolean tooLarge = m.contains("exceeds") || m.contains("too large") || m.contains("max");
-            error(ctx, tooLarge ? 413 : 400, tooLarge ? "upload is over the limit of " + limits.maxUploadBytes + " bytes"
-                    : "cannot read the upload: " + m);
-            return;
+            answer = job.run((System.nanoTime() - admitted) / 1e6);
+        } catch (HttpError e) {
+            error = e;
+        } catch (ImageMemoryException | OutOfMemoryError e) {
+            LOG.warn("out of memory while captioning {} ({} admitted)", name, admission.admitted());
+            error = HttpError.busy("the server ran out of memory for this image now; try again later");
+        } catch (CaptionException e) {
+            LOG.warn("captioning {} failed: {}", name, e.getMessage());
+            error = new HttpError(500, "captioning failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("captioning {} failed", name, e);
+            error = new HttpError(500, "internal error (see the server log)");
         } finally {
-            deadline.close();
-        }
-        if (batch != null) {
-            batch(ctx, params, batch, t0);
-            return;
-        }
-        if (bytes.length == 0) {
-            error(ctx, 400, "empty body: send the image bytes, or a multipart upload");
-            return;
-        }
-        DecodeOptions o;
-        boolean attention;
-        try {
-            o = params.decodeOptions(model.defaultOptions(), limits.maxBeam, limits.maxLength);
-            attention = params.flag("attention");
-        } catch (IllegalArgumentException e) {
-            error(ctx, 400, e.getMessage());
-            return;
-        }
-        long read = System.nanoTime();
-        double[] readMs = {0};
-        byte[] upload = bytes;
-        String file = name;
-        Ran<Caption> ran = onWorker(ctx, () -> {
-            BufferedImage image = loader.read(upload, file);
-            readMs[0] = (System.nanoTime() - read) / 1e6;
-            return () -> model.describe(image, o);
-        });
-        if (ran == null) {
-            return;
-        }
-        served.incrementAndGet();
-        Map<String, Object> body = CaptionJson.of(ran.result, attention);
-        body.put("options", RequestParams.describe(o));
-        body.put("timings_ms", timings(readMs[0], ran, t0, List.of(ran.result)));
-        ctx.json(body);
-    }
-
-    /**
-     * Several images in one multipart request (or {@code batch=true}): {@code {results: [...], options, timings_ms}},
-     * one {@code describeAll} for the images that could be read, a per-file {@code status} and {@code error} for the
-     * others; 200 unless the request itself is refused (a bad parameter, too many files, busy).
-     */
-    private void batch(Context ctx, RequestParams params, List<UploadedFile> files, long t0) throws Exception {
-        if (files.size() > limits.maxBatch) {
-            error(ctx, 400, files.size() + " images in one request; at most " + limits.maxBatch);
-            return;
-        }
-        DecodeOptions o;
-        boolean attention;
-        try {
-            o = params.decodeOptions(model.defaultOptions(), limits.maxBeam, limits.maxLength);
-            attention = params.flag("attention");
-        } catch (IllegalArgumentException e) {
-            error(ctx, 400, e.getMessage());
-            return;
-        }
-        CaptionBatch[] batch = {null};
-        Ran<List<Caption>> ran = onWorker(ctx, () -> {
-            batch[0] = new CaptionBatch(files, loader, limits.maxUploadBytes);
-            List<BufferedImage> images = batch[0].images();
-            return images.isEmpty() ? List::of : () -> model.describeAll(images, o);
-        });
-        if (ran == null) {
-            return;
-        }
-        served.addAndGet(ran.result.size());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("results", batch[0].results(ran.result, attention));
-        body.put("options", RequestParams.describe(o));
-        body.put("timings_ms", timings(batch[0].readMs(), ran, t0, ran.result));
-        ctx.json(body);
-    }
-
-    /** A worker's result, with the time it waited for a worker and the time it ran, in milliseconds. */
-    private record Ran<T>(T result, double queueMs, double runMs) {
-    }
-
-    /** A request's images decoded once it is admitted, as the work to run on a worker. */
-    private interface Admitted<T> {
-        Callable<T> decode() throws Exception;
-    }
-
-    /**
-     * Admits the request (or answers 503), then decodes its images on this thread (a refused request costs no decode;
-     * an undecodable image is 400, running out of memory while decoding 503) and runs the work on a worker; null after
-     * answering an error.
-     */
-    private <T> Ran<T> onWorker(Context ctx, Admitted<T> request) throws Exception {
-        if (!admission.tryAcquire()) {
-            busy(ctx);
-            return null;
-        }
-        try {
-            Callable<T> work;
-            try {
-                work = request.decode();
-            } catch (ImageMemoryException | OutOfMemoryError e) {
-                busy(ctx);
-                return null;
-            } catch (CaptionException e) {
-                error(ctx, 400, e.getMessage());
-                return null;
+            ticket.release();
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else if (answer != null) {
+                result.complete(answer);
             }
-            long submitted = System.nanoTime();
-            Future<Ran<T>> f = pool.submit(() -> {
-                long started = System.nanoTime();
-                T result = work.call();
-                return new Ran<>(result, (started - submitted) / 1e6, (System.nanoTime() - started) / 1e6);
-            });
-            return f.get(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            error(ctx, 500, "captioning failed: " + e.getCause().getMessage());
-            return null;
-        } finally {
-            admission.release();
+        }
+    }
+
+    /** One image: decode (bounded in pixels; undecodable is 400), caption, answer. */
+    private Map<String, Object> single(byte[] bytes, String name, Options o, double queueMs, long t0) {
+        long r0 = System.nanoTime();
+        BufferedImage image;
+        try {
+            image = loader.read(bytes, name);
+        } catch (ImageMemoryException e) {
+            throw e;
+        } catch (CaptionException e) {
+            throw new HttpError(400, clientMessage(e));
+        }
+        long r1 = System.nanoTime();
+        metrics.imageDecode.record(r1 - r0, TimeUnit.NANOSECONDS);
+        Caption c = model.describe(image, o.decode);
+        long r2 = System.nanoTime();
+        recordCaption(r2 - r1, List.of(c));
+        served.incrementAndGet();
+        Map<String, Object> body = CaptionJson.of(c, o.attention, Math.round((r2 - r0) / 1e6));
+        body.put("options", RequestParams.describe(o.decode));
+        body.put("timings_ms", timings((r1 - r0) / 1e6, queueMs, (r2 - r1) / 1e6, t0, List.of(c)));
+        return body;
+    }
+
+    /**
+     * Several images (or {@code batch=true}): {@code {results: [...], options, timings_ms}}, one {@code describeAll}
+     * for the images that could be read, a per-file {@code status} and {@code error} for the others; 200 unless the
+     * request itself is refused (a bad parameter, too many files, busy).
+     */
+    private Map<String, Object> batch(List<MultipartUpload.FilePart> files, Options o, double queueMs, long t0) {
+        CaptionBatch batch = new CaptionBatch(files, loader, ns -> metrics.imageDecode.record(ns, TimeUnit.NANOSECONDS));
+        List<BufferedImage> images = batch.images();
+        long r1 = System.nanoTime();
+        List<Caption> captions = images.isEmpty() ? List.of() : model.describeAll(images, o.decode);
+        long captionNanos = System.nanoTime() - r1;
+        if (!captions.isEmpty()) {
+            recordCaption(captionNanos, captions);
+        }
+        served.addAndGet(captions.size());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("results", batch.results(captions, o.attention, Math.round(batch.readMs() + captionNanos / 1e6)));
+        body.put("options", RequestParams.describe(o.decode));
+        body.put("timings_ms", timings(batch.readMs(), queueMs, captionNanos / 1e6, t0, captions));
+        return body;
+    }
+
+    /** The caption metrics of one model call: its time, and its encoder and word-decoding parts. */
+    private void recordCaption(long nanos, List<Caption> captions) {
+        metrics.caption.record(nanos, TimeUnit.NANOSECONDS);
+        Caption c = captions.get(0);
+        if (!Double.isNaN(c.encodeMillis())) {
+            metrics.encode.record(Math.round(c.encodeMillis() * 1e6), TimeUnit.NANOSECONDS);
+            metrics.words.record(Math.round(c.wordsMillis() * 1e6), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -325,11 +428,12 @@ public final class CaptionServer implements AutoCloseable {
      * {@code read} (decoding the files), {@code queue} (waiting for a worker), {@code caption} (the model) with its parts
      * {@code encode} (InceptionV3) and {@code words} (the decoder's search), total.
      */
-    private static Map<String, Object> timings(double readMs, Ran<?> ran, long t0, List<Caption> captions) {
+    private static Map<String, Object> timings(double readMs, double queueMs, double captionMs, long t0,
+            List<Caption> captions) {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("read", round(readMs));
-        t.put("queue", round(ran.queueMs));
-        t.put("caption", round(ran.runMs));
+        t.put("queue", round(queueMs));
+        t.put("caption", round(captionMs));
         if (!captions.isEmpty() && !Double.isNaN(captions.get(0).encodeMillis())) {
             t.put("encode", round(captions.get(0).encodeMillis()));
             t.put("words", round(captions.get(0).wordsMillis()));
@@ -342,36 +446,36 @@ public final class CaptionServer implements AutoCloseable {
         return Math.round(ms * 10) / 10.0;
     }
 
-    /** One caption of a blank image on a worker (holding a place), so the first request pays no first-call costs. */
-    private void warmUp() {
-        admission.acquireUninterruptibly();
-        pool.submit(() -> {
-            try {
-                model.describe(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB));
-                ready = true;                       // a model whose warm-up fails is never ready
-            } catch (RuntimeException e) {
-                System.err.println("caption4j serve: the warm-up caption failed: " + e.getMessage());
-            } finally {
-                admission.release();
-            }
-        });
+    /** The loader's message without the image reader's own words in parentheses (those go to the debug log only). */
+    static String clientMessage(CaptionException e) {
+        String m = e.getMessage(), what = "truncated or corrupt";
+        int i = m.indexOf(what + " (");
+        if (i < 0) {
+            return m;
+        }
+        LOG.debug("image refused: {}", m);
+        return m.substring(0, i + what.length());
     }
 
-    private void busy(Context ctx) {
-        ctx.header("Retry-After", "1");
-        error(ctx, 503, "busy: " + limits.workers + " captions running and " + limits.queue + " waiting, or short of"
-                + " memory; try again");
+    /** One caption of a blank image on a worker (holding a place), so the first client pays no first-call costs; then ready. */
+    private void warmUp() {
+        Admission.Ticket ticket = admission.admit("warming up");
+        workers.execute(() -> {
+            ticket.start();
+            try {
+                model.describe(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB));
+                ready = true;                       // a model whose warm-up fails is never ready
+            } catch (RuntimeException e) {
+                LOG.error("the warm-up caption failed; the server stays not ready: {}", e.getMessage());
+            } finally {
+                ticket.release();
+            }
+        });
     }
 
     private static boolean isMultipart(Context ctx) {
         String type = ctx.contentType();
         return type != null && type.toLowerCase().startsWith("multipart/form-data");
-    }
-
-    /** The stream's bytes, or null when there are more than max. */
-    private static byte[] readCapped(InputStream in, long max) throws IOException {
-        byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-        return b.length > max ? null : b;
     }
 
     private static void error(Context ctx, int status, String message) {
@@ -383,13 +487,19 @@ public final class CaptionServer implements AutoCloseable {
     public void close() {
         closing = true;
         if (app != null) {
-            app.stop();
+            try {
+                app.stop();
+            } catch (RuntimeException e) {
+                LOG.warn("the server did not stop gracefully: {}", e.toString());
+            }
         }
-        pool.shutdown();
+        workers.shutdown();
         try {
-            pool.awaitTermination(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
+            workers.awaitTermination(limits.requestTimeoutSeconds, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        uploads.close();
+        metrics.close();
     }
 }

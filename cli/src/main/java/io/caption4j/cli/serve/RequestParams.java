@@ -4,26 +4,26 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 import io.caption4j.core.decode.DecodeOptions;
-import io.javalin.http.Context;
 
 /**
  * The parameters of a {@code /v1/captions} request, from the query string or (for multipart uploads) the form
  * fields: the decoding ({@code strategy}, {@code beam}, {@code temperature}, {@code top_k}, {@code seed},
  * {@code max_length}) and the flags ({@code attention}, {@code batch}). A bad value is an
- * {@link IllegalArgumentException} whose message names the parameter, for a 400.
+ * {@link IllegalArgumentException} whose message names the parameter (and shows at most 40 characters of the value),
+ * for a 400.
  */
 final class RequestParams {
     static final double MAX_TEMPERATURE = 100;
     static final int MAX_TOP_K = 100_000;
 
-    private final Context ctx;
-    private final boolean multipart;
+    private final Function<String, String> source;
 
-    RequestParams(Context ctx, boolean multipart) {
-        this.ctx = ctx;
-        this.multipart = multipart;
+    /** source: a parameter's value by name, or null (the query string, then a multipart request's form fields). */
+    RequestParams(Function<String, String> source) {
+        this.source = source;
     }
 
     /**
@@ -46,7 +46,7 @@ final class RequestParams {
             try {
                 s = DecodeOptions.Strategy.valueOf(strategy.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("strategy must be greedy, beam or sample, got '" + strategy + "'");
+                throw new IllegalArgumentException("strategy must be greedy, beam or sample, got '" + shown(strategy) + "'");
             }
         }
         if (sampling && s != DecodeOptions.Strategy.SAMPLE) {
@@ -93,16 +93,21 @@ final class RequestParams {
             case "false", "0", "no", "off":
                 return false;
             default:
-                throw new IllegalArgumentException(name + " must be true or false, got '" + v + "'");
+                throw new IllegalArgumentException(name + " must be true or false, got '" + shown(v) + "'");
         }
     }
 
     private String get(String name) {
-        String v = ctx.queryParam(name);
-        if (v == null && multipart) {
-            v = ctx.formParam(name);
+        try {
+            return source.apply(name);
+        } catch (IllegalArgumentException e) {             // a malformed %-escape in the query string
+            throw new IllegalArgumentException("the query string is malformed (a bad %-escape?)");
         }
-        return v;
+    }
+
+    /** A value as an error message shows it: at most 40 characters. */
+    private static String shown(String v) {
+        return v.length() > 40 ? v.substring(0, 40) + "..." : v;
     }
 
     private Integer intParam(String name, int min, int max) {
@@ -117,7 +122,7 @@ final class RequestParams {
             }
             return i;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+            throw new IllegalArgumentException(name + " must be an integer, got '" + shown(v) + "'");
         }
     }
 
@@ -129,11 +134,12 @@ final class RequestParams {
         try {
             double d = Double.parseDouble(v.trim());
             if (!(d > 0 && d <= max)) {
-                throw new IllegalArgumentException(name + " must be above 0 and at most " + (int) max + ", got " + v.trim());
+                throw new IllegalArgumentException(name + " must be above 0 and at most " + (int) max + ", got "
+                        + shown(v.trim()));
             }
             return d;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+            throw new IllegalArgumentException(name + " must be a number, got '" + shown(v) + "'");
         }
     }
 
@@ -145,7 +151,7 @@ final class RequestParams {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+            throw new IllegalArgumentException(name + " must be an integer, got '" + shown(v) + "'");
         }
     }
 }

@@ -5,14 +5,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
-import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 
 /**
  * The web page at {@code GET /} (drop a photo, read the caption, watch the attention), its script and style at
  * {@code GET /page/NAME}: plain files from this jar's resources, read once at start. A Content-Security-Policy keeps
- * every asset on this server (the page talks only to the public {@code /v1/captions}).
+ * every asset on this server (the page talks only to the public {@code /v1/captions}). The page's files need no API key
+ * ({@link ApiKeyAuth}); its captions do.
  */
 final class WebPage {
     static final String RESOURCES = "/io/caption4j/cli/serve/page/";
@@ -38,14 +40,13 @@ final class WebPage {
         }
     }
 
-    /** Adds {@code GET /} and {@code GET /page/{name}}. */
-    void register(Javalin app) {
-        app.get("/", ctx -> send(ctx, "index.html"));
-        app.get("/page/{name}", ctx -> {
+    /** Adds {@code GET /} and {@code GET /page/{name}} through get(path, handler) (the server's route list). */
+    void register(BiConsumer<String, Handler> get) {
+        get.accept("/", ctx -> send(ctx, "index.html"));
+        get.accept("/page/{name}", ctx -> {
             String name = ctx.pathParam("name");
             if (!files.containsKey(name) || name.equals("index.html")) {
-                ctx.status(404).json(Map.of("error", "no such file: /page/" + name, "status", 404));
-                return;
+                throw new HttpError(404, "no such file: /page/" + name);
             }
             send(ctx, name);
         });

@@ -27,7 +27,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Starts the server on a loopback port and talks to it with the JDK's HTTP client. */
-class CaptionServerTest {
+public class CaptionServerTest {
     static final ObjectMapper JSON = new ObjectMapper();
     final HttpClient http = HttpClient.newHttpClient();
     CaptionServer server;
@@ -65,7 +65,7 @@ class CaptionServerTest {
         }
     }
 
-    static CaptionModel model(long sleepMs) {
+    public static CaptionModel model(long sleepMs) {
         Vocabulary v = Vocabulary.of(List.of("<pad>", "<start>", "<end>", "<unk>", "a", "dog", "runs"));
         return CaptionModel.builder().setEncoder(new SlowEncoder(sleepMs)).setVocabulary(v)
                 .setDecoder(CaptionNetwork.builder().featureSize(3).pooledSize(3).projectionSize(4).embeddingSize(4)

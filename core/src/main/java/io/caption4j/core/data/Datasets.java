@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -67,7 +68,12 @@ public final class Datasets {
                 continue;
             }
             String image = line.substring(0, hash);
-            b.add(image, root.resolve("images").resolve(image), line.substring(tab + 1), line.substring(0, tab));
+            Path p = resolve(root.resolve("images"), image);
+            if (p == null) {
+                b.malformed();
+                continue;
+            }
+            b.add(image, p, line.substring(tab + 1), line.substring(0, tab));
         }
         Set<String> k = keep;
         return b.build(id -> k == null || k.contains(id));
@@ -97,11 +103,12 @@ public final class Datasets {
         }
         for (JsonNode a : root.get("annotations")) {
             String file = a.has("image_id") ? files.get(a.get("image_id").asLong()) : null;
-            if (file == null || !a.has("caption")) {
+            Path p = file == null ? null : resolve(imageDir, file);
+            if (p == null || !a.has("caption")) {
                 b.malformed();
                 continue;
             }
-            b.add(file, imageDir.resolve(file), a.get("caption").asText(), a.has("id") ? "ann" + a.get("id").asText() : null);
+            b.add(file, p, a.get("caption").asText(), a.has("id") ? "ann" + a.get("id").asText() : null);
         }
         return b.build(id -> true);
     }
@@ -147,10 +154,23 @@ public final class Datasets {
                 b.malformed();
                 continue;
             }
-            Path p = baseDir.resolve(image);
+            Path p = resolve(baseDir, image);
+            if (p == null) {
+                b.malformed();
+                continue;
+            }
             b.add(image, p, caption, image + "\u0000" + caption);
         }
         return b.build(id -> true);
+    }
+
+    /** The image's path, or null when the name is not a path on this system (a NUL character, say: found by fuzzing). */
+    private static Path resolve(Path dir, String name) {
+        try {
+            return dir.resolve(name);
+        } catch (InvalidPathException e) {
+            return null;
+        }
     }
 
     private static List<String> readLines(Path file) {

@@ -66,6 +66,8 @@ public final class Checkpoint {
             entries = ZipFiles.readEntries(in);
         } catch (NoSuchFileException e) {
             throw new CaptionException("No checkpoint at " + file);
+        } catch (ZipFiles.TooLargeException e) {
+            throw new CaptionException(file + " is refused: " + e.getMessage(), e);
         } catch (ZipException | EOFException e) {
             throw new CaptionException(file + " is damaged or not a caption4j checkpoint (" + e.getMessage() + ")", e);
         } catch (IOException e) {

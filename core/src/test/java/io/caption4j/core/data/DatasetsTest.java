@@ -104,6 +104,19 @@ class DatasetsTest {
         assertEquals(1, j.report().malformedLines);
     }
 
+    /** Found by fuzzing (ReadersFuzzTest#csv): an image name with a NUL character threw InvalidPathException. */
+    @Test
+    void imageNamesThatAreNoPathAreMalformedLines(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("p.png"), new byte[]{1});
+        Path csv = Files.writeString(dir.resolve("nul.csv"), "p.png,a car\nq\u0000.png,a dog\n");
+        CaptionDataset c = Datasets.userFile(csv, dir);
+        assertEquals(1, c.examples().size());
+        assertEquals(1, c.report().malformedLines);
+        Path coco = Files.writeString(dir.resolve("nul.json"), "{\"images\": [{\"id\": 1, \"file_name\": \"p\\u0000.png\"}],"
+                + " \"annotations\": [{\"image_id\": 1, \"caption\": \"a dog\"}]}");
+        assertEquals(1, Datasets.coco(coco, dir).report().malformedLines);
+    }
+
     @Test
     void loadByFormatFindsImagesBesideTheFileAndRefusesAnEmptySet(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("p.png"), new byte[]{1});

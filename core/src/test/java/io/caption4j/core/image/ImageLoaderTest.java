@@ -128,6 +128,49 @@ class ImageLoaderTest {
         assertMessage(() -> new ImageLoader(100).read(small, "small.png"), "small.png", "above the limit of 100");
     }
 
+    @Test
+    void largeImagesDecodeSubsampledWithinTheBudget(@TempDir Path dir) throws Exception {
+        byte[] png = encode(photoLike(BufferedImage.TYPE_INT_RGB, 400, 300), "png");
+        BufferedImage full = loader.read(png, "big.png");
+        assertEquals(400, full.getWidth());
+        ImageLoader small = new ImageLoader(1_000_000, 10_000, 1 << 20);
+        for (BufferedImage img : new BufferedImage[]{small.read(png, "big.png"),
+                small.read(Files.write(dir.resolve("big.png"), png))}) {
+            assertTrue((long) img.getWidth() * img.getHeight() <= 10_000, img.getWidth() + "x" + img.getHeight());
+            assertEquals(400.0 / 300, (double) img.getWidth() / img.getHeight(), 0.05, "the aspect ratio stays");
+            Color left = new Color(img.getRGB(5, img.getHeight() / 2));
+            Color right = new Color(img.getRGB(img.getWidth() - 5, img.getHeight() / 2));
+            assertTrue(left.getRed() > 150 && right.getBlue() > 150, "the same picture, fewer pixels");
+        }
+        assertEquals(1, ImageLoader.subsampling(100, 100, 10_000));
+        assertEquals(2, ImageLoader.subsampling(101, 100, 10_000));
+        assertEquals(100, ImageLoader.subsampling(10_000, 10_000, 10_000));
+    }
+
+    @Test
+    void filesAreCheckedBySizeAndFirstBytesBeforeTheyAreRead(@TempDir Path dir) throws Exception {
+        ImageLoader tiny = new ImageLoader(1_000_000, 1_000_000, 1000);
+        byte[] png = encode(photoLike(BufferedImage.TYPE_INT_RGB, 40, 40), "png");
+        assertTrue(png.length < 1000);
+        assertEquals(40, tiny.read(Files.write(dir.resolve("ok.png"), png)).getWidth());
+        Path big = Files.write(dir.resolve("big.png"), Arrays.copyOf(png, 5000));
+        assertMessage(() -> tiny.read(big), "big.png", "5000 bytes, above the image file limit of 1000");
+        assertMessage(() -> tiny.read(new java.io.ByteArrayInputStream(new byte[5000]), "stream"), "stream",
+                "above the image file limit of 1000");
+        // a 3 GB sparse file of zeros is refused by its size, and by its first bytes with a higher limit: never read
+        Path sparse = dir.resolve("sparse.jpg");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+        long t0 = System.nanoTime();
+        assertMessage(() -> loader.read(sparse), "sparse.jpg", "above the image file limit");
+        assertMessage(() -> new ImageLoader(1, 1, 4L << 30).read(sparse), "sparse.jpg", "not an image");
+        assertTrue(System.nanoTime() - t0 < 5e9, "3 GB not read");
+        byte[] tiff = encode(photoLike(BufferedImage.TYPE_INT_RGB, 8, 8), "tiff");
+        assertMessage(() -> loader.read(tiff, "x.tif"), "x.tif", "TIFF images are not supported");
+        assertMessage(() -> loader.read(dir), dir.toString(), "is a directory");
+    }
+
     /** A PNG signature and IHDR chunk (and a truncated IDAT) claiming width x height. */
     static byte[] pngHeader(int width, int height) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -176,12 +219,13 @@ class ImageLoaderTest {
         assertMessage(() -> loader.read(text), "notes.jpg", "not an image");
         assertMessage(() -> loader.read(new java.io.ByteArrayInputStream(Files.readAllBytes(text)), "s"), "not an image");
         assertMessage(() -> loader.read(dir), "a directory");
-        System.setProperty(ImageLoader.MAX_BYTES_PROPERTY, "100");
+        System.setProperty(ImageLoader.MAX_FILE_BYTES_PROPERTY, "100");      // read when a loader is made
         try {
-            assertMessage(() -> loader.read(png), "a.png", "over the limit of 100");
-            assertMessage(() -> loader.read(Files.newInputStream(png), "stream"), "over the limit of 100");
+            ImageLoader small = new ImageLoader();
+            assertMessage(() -> small.read(png), "a.png", "above the image file limit of 100");
+            assertMessage(() -> small.read(Files.newInputStream(png), "stream"), "above the image file limit of 100");
         } finally {
-            System.clearProperty(ImageLoader.MAX_BYTES_PROPERTY);
+            System.clearProperty(ImageLoader.MAX_FILE_BYTES_PROPERTY);
         }
         assertEquals(64, loader.read(png).getWidth());
     }

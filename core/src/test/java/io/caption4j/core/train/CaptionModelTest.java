@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -25,6 +27,7 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.image.ImageEncoder;
 import io.caption4j.core.internal.Sha256;
+import io.caption4j.core.internal.ZipBomb;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.CaptionNetwork;
@@ -183,13 +186,47 @@ class CaptionModelTest {
         Path missing = tmp.resolve("missing-class.zip");
         Path step = tmp.resolve("missing-class-step.zip");
         rewrite(good, step, "network.json", x -> renamed);
-        rewrite(step, missing, "model.json", x -> x.replace(Sha256.hex(network), Sha256.hex(renamed.getBytes())));
+        rewrite(step, missing, "model.json", x -> x.replace(Sha256.hex(network), Sha256.hex(renamed.getBytes()))
+                .replace("\"network.json\" : " + network.length, "\"network.json\" : " + renamed.getBytes().length));
         m = assertThrows(CaptionException.class, () -> CaptionModel.load(missing)).getMessage();
         assertTrue(m.contains("com.example.GoneLayer") && m.contains("classpath") && m.length() < 300, m);
 
         CaptionModel closed = CaptionModel.load(good);
         closed.close();
         assertThrows(CaptionException.class, () -> closed.describe(photos.get(0)));
+    }
+
+    @Test
+    void zipBombsAndNonFiniteWeightsAreRefusedWithOneLine() throws IOException {
+        Path good = tmp.resolve("good-for-bomb.zip");
+        model.save(good);
+        Path bomb = tmp.resolve("bomb.zip");                     // the real manifest, then params.bin inflating to 3 GiB
+        Map<String, byte[]> manifest = new LinkedHashMap<>();
+        manifest.put("model.json", new String(entry(good, "model.json")).replaceAll(",\\s*\"sizes\"[^}]*}", "").getBytes());
+        ZipBomb.write(bomb, manifest, "params.bin", 3L << 30);
+        String m = assertThrows(CaptionException.class, () -> CaptionModel.load(bomb)).getMessage();
+        assertTrue(m.contains("bomb.zip is refused") && m.contains("params.bin") && !m.contains("\n"), m);
+        Path declared = tmp.resolve("declared.zip");              // a manifest's sizes bound the entries after it
+        ZipBomb.write(declared, Map.of("model.json", entry(good, "model.json")), "params.bin", 3L << 30);
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(declared)).getMessage();
+        assertTrue(m.contains("params.bin inflates past the limit of " + entry(good, "params.bin").length), m);
+
+        Path pathSpec = tmp.resolve("path-spec.zip");            // a model may not make the loader open a local path
+        rewrite(good, pathSpec, "model.json",
+                x -> x.replaceAll("\"spec\" : \"[^\"]*\"", "\"spec\" : \"keras:/etc/passwd:MIXED5\""));
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(pathSpec)).getMessage();
+        assertTrue(m.contains("names its encoder by a local path") && m.contains("/etc/passwd"), m);
+
+        CaptionModel nan = builder(EmbeddingMode.FINE_TUNE).build();
+        nan.network().params().putScalar(3, Float.NaN);
+        nan.refresh();
+        m = assertThrows(CaptionException.class, () -> nan.describe(photos.get(0))).getMessage();
+        assertTrue(m.contains("not finite"), m);
+        Path saved = tmp.resolve("nan.zip");
+        nan.save(saved);                                          // checksums match: only the values are wrong
+        m = assertThrows(CaptionException.class, () -> CaptionModel.load(saved)).getMessage();
+        assertTrue(m.contains("nan.zip") && m.contains("1 of its") && m.contains("NaN or infinite"), m);
+        nan.close();
     }
 
     /** The bytes of one entry of a zip. */
