@@ -73,6 +73,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--attention-penalty",
             description = "Doubly stochastic attention penalty weight (default: ${DEFAULT-VALUE}).")
     double attentionPenalty = DEFAULTS.attentionPenalty;
+    @Option(names = "--attention-entropy",
+            description = "Weight of the attention entropy term, which favours attention on few regions; with --init-from "
+                    + "it applies to the fine-tuning (default: ${DEFAULT-VALUE}).")
+    double attentionEntropy = DEFAULTS.attentionEntropy;
     @Option(names = "--attention-state",
             description = "What attention is conditioned on: H or H_AND_C (default: H_AND_C for LSTM, H for GRU).")
     AttentionState attentionState = DEFAULTS.attentionState;
@@ -202,6 +206,7 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--clip")) c.gradientClip = gradientClip;
         if (given("--dropout")) c.dropout = dropout;
         if (given("--attention-penalty")) c.attentionPenalty = attentionPenalty;
+        if (given("--attention-entropy")) c.attentionEntropy = attentionEntropy;
         if (given("--attention-state")) c.attentionState = attentionState;
         if (given("--gate")) c.gated = gated;
         if (given("--projection-activation")) c.projectionActivation = projectionActivation;

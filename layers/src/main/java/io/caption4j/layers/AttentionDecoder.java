@@ -21,7 +21,9 @@ import static io.caption4j.layers.ParamKeys.*;
  * {@code h0 = relu(pooled W_h + b_h)}, {@code c0 = relu(pooled W_c + b_c)}.
  * <p>With {@code attentionPenalty} lambda > 0, training adds the paper's doubly stochastic penalty
  * {@code lambda / B * sum_b sum_i (1 - sum_t alpha_bti)^2} (sum over unmasked steps) to the score; see
- * {@link CaptionNetwork}.
+ * {@link CaptionNetwork}. With {@code attentionEntropy} lambdaH > 0 it also adds
+ * {@code lambdaH / B * sum_b sum_t H(alpha_bt)}, the entropy of each step's attention, which favours attention on few
+ * regions (0, the default, leaves the paper's objective).
  */
 public class AttentionDecoder extends ManualBackpropVertex {
     private int featureSize;
@@ -35,6 +37,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
     private AttentionState attentionState = AttentionState.H_AND_C;
     private boolean gated;
     private double attentionPenalty;
+    private double attentionEntropy;
     private int regions;
 
     /** For Jackson. */
@@ -53,6 +56,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
         attentionState = b.attentionState;
         gated = b.gated;
         attentionPenalty = b.attentionPenalty;
+        attentionEntropy = b.attentionEntropy;
         regions = b.regions;
     }
 
@@ -126,7 +130,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
     @Override
     protected Object[] configFields() {
         return new Object[]{featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize, outputHiddenSize,
-                vocabularySize, cellType, attentionState, gated, attentionPenalty, regions};
+                vocabularySize, cellType, attentionState, gated, attentionPenalty, attentionEntropy, regions};
     }
 
     public int getFeatureSize() { return featureSize; }
@@ -140,6 +144,16 @@ public class AttentionDecoder extends ManualBackpropVertex {
     public AttentionState getAttentionState() { return attentionState; }
     public boolean isGated() { return gated; }
     public double getAttentionPenalty() { return attentionPenalty; }
+    public double getAttentionEntropy() { return attentionEntropy; }
+
+    /**
+     * Sets the entropy weight of further training (a training objective, not part of what the network computes):
+     * a fine-tuning stage may train a loaded network with another weight.
+     */
+    public void setAttentionEntropy(double v) {
+        require(v >= 0 && Double.isFinite(v), "attentionEntropy must be finite and >= 0, got " + v);
+        attentionEntropy = v;
+    }
     /** The number of feature regions the decoder was trained on (its grid, e.g. 81 for 9x9), or 0 if not recorded. */
     public int getRegions() { return regions; }
 
@@ -151,6 +165,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
         private AttentionState attentionState = null;
         private boolean gated;
         private double attentionPenalty;
+        private double attentionEntropy;
         private int regions;
 
         public Builder featureSize(int v) { featureSize = v; return this; }
@@ -168,6 +183,8 @@ public class AttentionDecoder extends ManualBackpropVertex {
         public Builder gated(boolean v) { gated = v; return this; }
         /** Weight lambda of the doubly stochastic attention penalty; 0 disables it. */
         public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
+        /** Weight lambdaH of the attention entropy term; 0 (default) disables it. */
+        public Builder attentionEntropy(double v) { attentionEntropy = v; return this; }
         /** The feature regions every input must have (the training grid, e.g. 81 for 9x9); 0 = any (default). */
         public Builder regions(int v) { regions = v; return this; }
 
@@ -182,6 +199,8 @@ public class AttentionDecoder extends ManualBackpropVertex {
             require(regions >= 0, "regions must be >= 0 (0 = any), got " + regions);
             require(attentionPenalty >= 0 && Double.isFinite(attentionPenalty),
                     "attentionPenalty must be finite and >= 0, got " + attentionPenalty);
+            require(attentionEntropy >= 0 && Double.isFinite(attentionEntropy),
+                    "attentionEntropy must be finite and >= 0, got " + attentionEntropy);
             if (attentionState == null) {
                 attentionState = cellType == CellType.LSTM ? AttentionState.H_AND_C : AttentionState.H;
             }
@@ -225,7 +244,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
             if (last == null) {
                 throw new IllegalStateException("Vertex " + vertexName + ": backward before forward");
             }
-            DecoderMath.InputGrads g = math().backward(last, epsilon, conf.attentionPenalty, gradTable);
+            DecoderMath.InputGrads g = math().backward(last, epsilon, conf.attentionPenalty, conf.attentionEntropy, gradTable);
             return new INDArray[]{g.dFeatures, g.dPooled, g.dEmb};
         }
 
@@ -241,7 +260,8 @@ public class AttentionDecoder extends ManualBackpropVertex {
 
         @Override
         public double penaltyScore() {
-            return last == null ? 0.0 : DecoderMath.penalty(last, conf.attentionPenalty);
+            return last == null ? 0.0
+                    : DecoderMath.penalty(last, conf.attentionPenalty) + DecoderMath.entropy(last, conf.attentionEntropy);
         }
     }
 }

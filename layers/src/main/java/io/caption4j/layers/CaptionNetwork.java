@@ -60,6 +60,7 @@ public class CaptionNetwork extends ComputationGraph {
         private AttentionState attentionState;
         private boolean gated;
         private double attentionPenalty;
+        private double attentionEntropy;
         private double projectionDropout;
         private Activation projectionActivation = Activation.RELU;
         private EmbeddingMode embeddingMode = EmbeddingMode.SCRATCH;
@@ -97,6 +98,8 @@ public class CaptionNetwork extends ComputationGraph {
         public Builder projectionActivation(Activation v) { projectionActivation = v; return this; }
         /** Weight lambda of the doubly stochastic attention penalty (default 0: off). */
         public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
+        /** Weight lambdaH of the attention entropy term (default 0: off); see {@link AttentionDecoder}. */
+        public Builder attentionEntropy(double v) { attentionEntropy = v; return this; }
         /** Dropout probability on the encoder features during training (0 = none). */
         public Builder projectionDropout(double v) { projectionDropout = v; return this; }
         /** How the embedding starts and trains; pretrained [vocabularySize, embeddingSize] for FROZEN and FINE_TUNE. */
@@ -151,7 +154,7 @@ public class CaptionNetwork extends ComputationGraph {
             AttentionDecoder.Builder dec = AttentionDecoder.builder().featureSize(projectionSize).pooledSize(pooledSize)
                     .embeddingSize(embeddingSize).hiddenSize(hiddenSize).attentionSize(attentionSize)
                     .outputHiddenSize(outputHiddenSize).vocabularySize(vocabularySize).cellType(cellType)
-                    .gated(gated).attentionPenalty(attentionPenalty).regions(regions);
+                    .gated(gated).attentionPenalty(attentionPenalty).attentionEntropy(attentionEntropy).regions(regions);
             if (attentionState != null) {
                 dec.attentionState(attentionState);
             }

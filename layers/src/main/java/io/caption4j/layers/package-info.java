@@ -82,6 +82,8 @@
  * <tr><td>doubly stochastic attention, lambda</td><td>{@code alpha_c}: alpha_c * mean((1 - sum_t alpha)^2)</td>
  * <td>{@code attentionPenalty}: lambda / B * sum_b sum_i (1 - sum_t alpha_bti)^2 over unmasked steps (a sum over
  * regions, not a mean) ({@code DecoderMath.penalty}, added to the score by {@code CaptionNetwork})</td></tr>
+ * <tr><td>-</td><td>-</td><td>{@code attentionEntropy} (caption4j's, off by default): lambdaH / B * sum_b sum_t
+ * H(alpha_bt) over unmasked steps, which favours attention on few regions ({@code DecoderMath.entropy})</td></tr>
  * <tr><td>log likelihood</td><td>{@code CrossEntropyLoss} on packed sequences (mean per word)</td>
  * <td>softmax cross-entropy summed over the unmasked steps, divided by B</td></tr>
  * <tr><td>-</td><td>{@code decode_lengths}, {@code batch_size_t}</td>

@@ -97,6 +97,29 @@ class GradientCheckTest {
                 masks ? new INDArray[]{tokenMask} : null));
     }
 
+    @ParameterizedTest(name = "{0} masks={1}")
+    @MethodSource("entropyCases")
+    void wholeDecoderNetworkWithAttentionEntropy(CellType cell, boolean masks) {
+        int mb = 2;
+        Nd4j.getRandom().setSeed(mb * 100 + (masks ? 1 : 0));
+        CaptionNetwork g = CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F).embeddingSize(E)
+                .hiddenSize(H).attentionSize(A).outputHiddenSize(D).vocabularySize(V).cellType(cell)
+                .attentionPenalty(0.5).attentionEntropy(0.7).dataType(DataType.DOUBLE)
+                .updater(new NoOp()).seed(mb).build();
+        INDArray feats = Nd4j.rand(DataType.DOUBLE, mb, L, FIN).subi(0.5);
+        INDArray pooled = Nd4j.rand(DataType.DOUBLE, mb, P).subi(0.5);
+        INDArray labels = tokens(mb, T, V).addi(2).fmodi(V).reshape(mb, 1, T);
+        INDArray tokenMask = masks ? mask(mb, T) : null;
+        INDArray[] inMask = masks ? new INDArray[]{mask(mb, L), null, tokenMask} : null;
+        assertTrue(check(g, new INDArray[]{feats, pooled, tokens(mb, T, V)}, new INDArray[]{labels}, inMask,
+                masks ? new INDArray[]{tokenMask} : null));
+    }
+
+    static Stream<Arguments> entropyCases() {
+        return Stream.of(Arguments.of(CellType.LSTM, false), Arguments.of(CellType.LSTM, true),
+                Arguments.of(CellType.GRU, true));
+    }
+
     @ParameterizedTest(name = "gated={0}")
     @ValueSource(booleans = {false, true})
     void additiveAttention(boolean gated) {

@@ -59,6 +59,11 @@ public final class TrainConfig {
     public double dropout = 0.5;
     /** Weight of the doubly stochastic attention penalty. */
     public double attentionPenalty = 1.0;
+    /**
+     * Weight of the attention entropy term (0: off). A training objective, so a fine-tuning stage ({@link #initFrom})
+     * takes its own value rather than the base run's.
+     */
+    public double attentionEntropy;
     /** What the attention scores are conditioned on: H or H_AND_C (null: the decoder's default for the cell). */
     public AttentionState attentionState;
     /** The paper's fBeta gate on the context. */
@@ -136,6 +141,7 @@ public final class TrainConfig {
                 "network sizes must be positive");
         check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)");
         check(attentionPenalty >= 0, "attentionPenalty must be >= 0");
+        check(attentionEntropy >= 0 && Double.isFinite(attentionEntropy), "attentionEntropy must be finite and >= 0");
         check(batchSize >= 1, "batchSize must be >= 1");
         check(epochs >= 1, "epochs must be >= 1");
         check(pairsPerEpoch >= 0, "pairsPerEpoch must be >= 0");

@@ -172,6 +172,8 @@ public final class Trainer {
         }
         checkCompatible(from.network, featureSizes(), from.vocabulary.size());
         restartOptimizer(from.network, config);
+        ((AttentionDecoder) from.network.getConfiguration().getVertices().get(CaptionNetwork.DECODER))
+                .setAttentionEntropy(config.attentionEntropy);
         return run(new Checkpoint(config, new TrainState(), from.vocabulary, from.network));
     }
 
@@ -271,7 +273,8 @@ public final class Trainer {
                 .regions(featureSizes.length > 2 ? (int) featureSizes[2] : 0)
                 .projectionSize(c.projectionSize).embeddingSize(c.embeddingSize).hiddenSize(c.hiddenSize)
                 .attentionSize(c.attentionSize).outputHiddenSize(c.outputHiddenSize).vocabularySize(vocabulary.size())
-                .cellType(c.cell).attentionPenalty(c.attentionPenalty).projectionDropout(c.dropout)
+                .cellType(c.cell).attentionPenalty(c.attentionPenalty).attentionEntropy(c.attentionEntropy)
+                .projectionDropout(c.dropout)
                 .embeddings(c.embedding, c.embedding == EmbeddingMode.SCRATCH ? null : pretrained)
                 .updater(updater(c))
                 .gradientClip(c.gradientClip).seed(c.seed)

@@ -15,6 +15,7 @@ import io.caption4j.core.decode.DecodedCaption;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
+import io.caption4j.layers.AttentionDecoder;
 import io.caption4j.layers.CaptionNetwork;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,6 +142,14 @@ class SelfCriticalTest {
         Checkpoint from2 = copyOfPretrained();
         Checkpoint big = new Trainer(c, train, null, features, tmp.resolve("big-lr")).stopAfterSteps(1).fineTune(from2);
         assertTrue(big.network.params().sub(before).amaxNumber().doubleValue() > 1e-3, "and 1e-2 moves them");
+
+        c.learningRate = 1e-3;
+        c.attentionEntropy = 0.05;                             // a training objective: the stage's own, not the base's
+        Checkpoint ent = new Trainer(c, train, null, features, tmp.resolve("entropy")).stopAfterSteps(1)
+                .fineTune(copyOfPretrained());
+        assertEquals(0.05, ((AttentionDecoder) ent.network.getConfiguration().getVertices().get(CaptionNetwork.DECODER))
+                .getAttentionEntropy());
+        assertEquals(0.05, ent.config.attentionEntropy);
 
         CaptionNetwork sgd = CaptionNetwork.builder().featureSize(6).pooledSize(6).projectionSize(10).embeddingSize(8)
                 .hiddenSize(12).attentionSize(10).outputHiddenSize(10).vocabularySize(from.vocabulary.size())

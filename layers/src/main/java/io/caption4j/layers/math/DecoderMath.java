@@ -196,6 +196,26 @@ public final class DecoderMath {
         return lambda * gap.mul(gap).sumNumber().doubleValue() / fw.coverage.size(0);
     }
 
+    /**
+     * Attention entropy term lambdaH/B * sum_b sum_t H(alpha_bt) over unmasked steps, H = -sum_i alpha_i ln alpha_i:
+     * a positive lambdaH rewards attention that picks few regions.
+     */
+    public static double entropy(Forward fw, double lambdaH) {
+        if (lambdaH == 0.0) {
+            return 0.0;
+        }
+        INDArray alphas = fw.alphas;                                                     // [B, T, L]
+        INDArray h = alphas.mul(Transforms.log(Transforms.max(alphas, ALPHA_FLOOR, true), false))
+                .sum(2).negi();                                                          // [B, T]
+        if (fw.tokenMask != null) {
+            h.muli(fw.tokenMask.castTo(h.dataType()));                                   // [B, T]
+        }
+        return lambdaH * h.sumNumber().doubleValue() / alphas.size(0);
+    }
+
+    /** Masked regions have alpha 0; their log is taken of this floor (their gradient is then zeroed by the mask). */
+    private static final double ALPHA_FLOOR = 1e-30;
+
     /** Gradients of the decoder inputs. */
     public static final class InputGrads {
         public INDArray dFeatures; // [B, L, F]
@@ -205,9 +225,9 @@ public final class DecoderMath {
 
     /**
      * Backward of the teacher-forced pass. Parameter gradients go into {@code g} (views, zeroed here).
-     * @param dLogits [B, V, T]; lambda attention penalty weight (0 for none)
+     * @param dLogits [B, V, T]; lambda attention penalty weight, lambdaH attention entropy weight (0 for none)
      */
-    public InputGrads backward(Forward fw, INDArray dLogits, double lambda, Map<String, INDArray> g) {
+    public InputGrads backward(Forward fw, INDArray dLogits, double lambda, double lambdaH, Map<String, INDArray> g) {
         for (INDArray v : g.values()) {
             v.assign(0);
         }
@@ -258,9 +278,17 @@ public final class DecoderMath {
             Ops.rows(ctxAll, t * bSize, (t + 1) * bSize).assign(sc.att.context);
             INDArray dAlphaExtra = null;
             if (dAlphaPen != null) {
-                dAlphaExtra = fw.tokenMask == null ? dAlphaPen
-                        : dAlphaPen.mulColumnVector(fw.tokenMask.get(NDArrayIndex.all(), NDArrayIndex.point(t))
-                            .reshape(bSize, 1).castTo(dAlphaPen.dataType()));             // [B, L]
+                dAlphaExtra = dAlphaPen.dup();                                           // [B, L]
+            }
+            if (lambdaH != 0.0) {
+                // dH/dalpha_i = -(ln alpha_i + 1)
+                INDArray dEnt = Transforms.log(Transforms.max(sc.att.alpha, ALPHA_FLOOR, true), false)
+                        .addi(1.0).muli(-lambdaH);                                       // [B, L]
+                dAlphaExtra = dAlphaExtra == null ? dEnt : dAlphaExtra.addi(dEnt);
+            }
+            if (dAlphaExtra != null && fw.tokenMask != null) {
+                dAlphaExtra.muliColumnVector(fw.tokenMask.get(NDArrayIndex.all(), NDArrayIndex.point(t))
+                        .reshape(bSize, 1).castTo(dAlphaExtra.dataType()));             // [B, L]
             }
             AttentionMath.StepGrad ag = AttentionMath.backward(att, gAtt, sc.att, features, dCtx, dAlphaExtra,
                     fw.regionMask, dF, dFA, Ops.rows(dSAAll, t * bSize, (t + 1) * bSize));
