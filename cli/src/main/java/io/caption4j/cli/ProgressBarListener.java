@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.TrainingListener;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -11,7 +12,8 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /**
  * Draws the library's progress on the terminal: one bar per training epoch (batches, with step, loss and tokens/s)
  * and one per image task (encoding a data set, decoding dev or test images), or per download (in MB). Tasks do not
- * overlap, so one bar at a time.
+ * overlap, so one bar at a time. Without a terminal (output to a log file) it prints one full line every 30 s
+ * instead of redrawing an 80-column line many times a second.
  */
 final class ProgressBarListener implements TrainingListener {
     private ProgressBar bar;
@@ -58,8 +60,15 @@ final class ProgressBarListener implements TrainingListener {
         close();
     }
 
+    private static final int LOG_INTERVAL_MS = 30_000;
+    private static final int LOG_LINE_LENGTH = 200;
+
     private void open(ProgressBarBuilder builder) {
         close();
+        if (System.console() == null) {
+            builder.setConsumer(new DelegatingProgressBarConsumer(System.err::println, LOG_LINE_LENGTH))
+                    .setUpdateIntervalMillis(LOG_INTERVAL_MS);
+        }
         bar = builder.build();
     }
 
