@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 
@@ -87,7 +88,7 @@ final class DescribeCommand implements Callable<Integer> {
                     Path out = images.size() == 1 ? attention : numbered(attention, i + 1);
                     checkOutputFile(out);
                     try (OutputStream os = Files.newOutputStream(out)) {   // never ImageIO.write(File): it deletes first
-                        ImageIO.write(AttentionFigure.render(img, c), "png", os);
+                        ImageIO.write(AttentionFigure.render(img, c), figureFormat(out), os);
                     } catch (IOException e) {
                         throw new CaptionException(out + ": cannot write the attention figure (" + e.getMessage() + ")", e);
                     }
@@ -114,5 +115,11 @@ final class DescribeCommand implements Callable<Integer> {
         String n = file.getFileName().toString();
         String stem = n.toLowerCase().endsWith(".png") ? n.substring(0, n.length() - 4) : n;
         return file.resolveSibling(stem + "-" + i + ".png");
+    }
+
+    /** JPEG for a .jpg or .jpeg name, PNG otherwise: the file's contents match its name. */
+    static String figureFormat(Path out) {
+        String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".jpg") || name.endsWith(".jpeg") ? "jpg" : "png";
     }
 }

@@ -156,6 +156,12 @@ class CliTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(new ObjectMapper().readTree(r[1]).has("caption"), r[1]);
         assertTrue(ImageIO.read(tmp.resolve("att.png").toFile()).getWidth() > 224);
+        assertEquals((byte) 0x89, Files.readAllBytes(tmp.resolve("att.png"))[0], "a PNG for a .png name");
+        r = run("describe", "--model", model.toString(), "--attention", tmp.resolve("att.jpg").toString(),
+                csv.getParent().resolve("p0.png").toString());
+        assertEquals("0", r[0], r[2]);
+        byte[] jpg = Files.readAllBytes(tmp.resolve("att.jpg"));
+        assertTrue(jpg[0] == (byte) 0xFF && jpg[1] == (byte) 0xD8, "a JPEG for a .jpg name");
         r = run("describe", "--model", model.toString(), tmp.resolve("nope.jpg").toString());
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("nope.jpg"), r[2]);
