@@ -157,6 +157,12 @@ public class AttentionDecoder extends ManualBackpropVertex {
     /** The number of feature regions the decoder was trained on (its grid, e.g. 81 for 9x9), or 0 if not recorded. */
     public int getRegions() { return regions; }
 
+    /** Records the grid a trained network reads, for one saved before the grid was recorded (0 = any). */
+    public void setRegions(int v) {
+        require(v >= 0, "regions must be >= 0 (0 = any), got " + v);
+        regions = v;
+    }
+
     /** Builder; featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize and vocabularySize are required. */
     public static final class Builder {
         private int featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize, vocabularySize;

@@ -17,7 +17,7 @@ import io.caption4j.core.internal.Sha256;
 public final class DefaultModel implements PretrainedModels {
     public static final String RESOURCE = "/io/caption4j/zoo/caption4j-flickr8k.zip";
     private static final String NAME = "default model " + RESOURCE;
-    public static final String SHA256 = "e78e2f698e00164a06255ce4c56da5fef1a2a3f063717ee92972dfa75ebb939b";
+    public static final String SHA256 = "0b5973ffaf90e33a0777c6c4ff3cb0a557167c919397f5a0f3976208806fc9bd";
 
     /** Loads the default model (the encoder weights come from the nsfwjs package in the cache). */
     public static CaptionModel load() {

@@ -12,6 +12,8 @@ import io.caption4j.core.Caption;
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.image.ImageLoader;
+import io.caption4j.layers.AttentionDecoder;
+import io.caption4j.layers.CaptionNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +88,19 @@ class DefaultModelTest {
         entropy /= words;
         // the model shipped before issue 10 attended uniformly (0.99-1.00 on every word)
         assertTrue(entropy < 0.95, "mean attention entropy / ln L " + entropy);
+    }
+
+    @Test
+    void itsNetworkRefusesAnotherFeatureGrid() {
+        // the default network records its 9x9 grid: built with a wrong pool window, it says so instead of describing
+        assertEquals(81, ((AttentionDecoder) model.network().getConfiguration().getVertices().get(CaptionNetwork.DECODER))
+                .getRegions());
+        try (CaptionModel wrong = CaptionModel.builder().setEncoder(model.encoder()).setVocabulary(model.vocabulary())
+                .setDecoder(model.network()).optPoolWindow(3).build()) {
+            String m = assertThrows(CaptionException.class, () -> wrong.describe(photos.get(0))).getMessage();
+            assertTrue(m.contains("81") && m.contains("optPoolWindow"), m);
+        }
+        assertFalse(model.describe(photos.get(0)).text().isEmpty(), "the shared network still describes");
     }
 
     @Test
