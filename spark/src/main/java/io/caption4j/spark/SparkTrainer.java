@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -26,7 +25,6 @@ import io.caption4j.core.train.Trainer;
 import io.caption4j.core.train.TrainingListener;
 import io.caption4j.layers.AttentionDecoderStep;
 import io.caption4j.layers.CaptionNetwork;
-import io.caption4j.layers.EmbeddingMode;
 import io.caption4j.zoo.InceptionEncoders;
 import io.caption4j.zoo.TrainingRun;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -201,7 +199,7 @@ public final class SparkTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create " + outDir, e);
         }
-        CaptionNetwork net = network != null ? network : network(config, vocabulary, featureSizes(config), pretrained);
+        CaptionNetwork net = network != null ? network : Trainer.network(config, vocabulary, featureSizes(config), pretrained);
         return run(new Checkpoint(config, new TrainState(), vocabulary, net));
     }
 
@@ -227,30 +225,6 @@ public final class SparkTrainer {
             }
         }
         throw new CaptionException("None of the " + train.examples().size() + " training images could be read");
-    }
-
-    /** The network of a configuration, as the single-machine trainer builds it. */
-    static CaptionNetwork network(TrainConfig c, Vocabulary vocabulary, long[] featureSizes, INDArray pretrained) {
-        if (c.embedding != EmbeddingMode.SCRATCH) {
-            if (pretrained == null) {
-                throw new CaptionException("Embedding mode " + c.embedding + " needs the word vectors matrix");
-            }
-            if (pretrained.rank() != 2 || pretrained.size(0) != vocabulary.size() || pretrained.size(1) != c.embeddingSize) {
-                throw new CaptionException("The word vectors matrix is " + Arrays.toString(pretrained.shape()) + "; it must be ["
-                        + vocabulary.size() + ", " + c.embeddingSize + "] (vocabulary size, embeddingSize)");
-            }
-        }
-        return CaptionNetwork.builder()
-                .featureSize((int) featureSizes[0]).pooledSize((int) featureSizes[1])
-                .regions(featureSizes.length > 2 ? (int) featureSizes[2] : 0)
-                .projectionSize(c.projectionSize).embeddingSize(c.embeddingSize).hiddenSize(c.hiddenSize)
-                .attentionSize(c.attentionSize).outputHiddenSize(c.outputHiddenSize).vocabularySize(vocabulary.size())
-                .cellType(c.cell).attentionPenalty(c.attentionPenalty).projectionDropout(c.dropout)
-                .embeddings(c.embedding, c.embedding == EmbeddingMode.SCRATCH ? null : pretrained)
-                .updater(Trainer.updater(c))
-                .gradientClip(c.gradientClip).seed(c.seed)
-                .attentionState(c.attentionState).gated(c.gated).projectionActivation(c.projectionActivation)
-                .build();
     }
 
     /** Trains epoch after epoch until the last one, an early stop or the step limit. */

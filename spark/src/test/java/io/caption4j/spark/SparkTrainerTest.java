@@ -195,7 +195,7 @@ class SparkTrainerTest {
         selfCritical.scst = true;
         Vocabulary v = Trainer.vocabulary(train, plain);
         Path out = Files.createDirectories(tmp.resolve("scst-run"));
-        new Checkpoint(selfCritical, new TrainState(), v, SparkTrainer.network(plain, v, new long[]{288, 288, 81}, null))
+        new Checkpoint(selfCritical, new TrainState(), v, Trainer.network(plain, v, new long[]{288, 288, 81}, null))
                 .save(out.resolve(Trainer.LATEST));
         CaptionException resume = assertThrows(CaptionException.class, () -> spark(plain, out).resume());
         assertTrue(resume.getMessage().startsWith("Self-critical training (--scst) does not run on Spark"), resume.getMessage());

@@ -257,8 +257,8 @@ public final class Trainer {
         throw new CaptionException("None of the " + train.examples().size() + " training images could be read");
     }
 
-    /** The network of a configuration. */
-    static CaptionNetwork network(TrainConfig c, Vocabulary vocabulary, long[] featureSizes, INDArray pretrained) {
+    /** The network of a configuration (also what SparkTrainer trains, so both build the same network). */
+    public static CaptionNetwork network(TrainConfig c, Vocabulary vocabulary, long[] featureSizes, INDArray pretrained) {
         if (c.embedding != EmbeddingMode.SCRATCH) {
             if (pretrained == null) {
                 throw new CaptionException("Embedding mode " + c.embedding + " needs the word vectors matrix");
