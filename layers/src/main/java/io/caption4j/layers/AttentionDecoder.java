@@ -154,6 +154,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
         require(v >= 0 && Double.isFinite(v), "attentionEntropy must be finite and >= 0, got " + v);
         attentionEntropy = v;
     }
+
     /** The number of feature regions the decoder was trained on (its grid, e.g. 81 for 9x9), or 0 if not recorded. */
     public int getRegions() { return regions; }
 
