@@ -13,17 +13,14 @@ import io.caption4j.core.data.CaptionBatcher;
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.EpochSampler;
 import io.caption4j.core.data.FeatureSource;
-import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.core.train.Checkpoint;
-import io.caption4j.core.train.Evaluator;
 import io.caption4j.core.train.TrainConfig;
 import io.caption4j.core.train.TrainState;
 import io.caption4j.core.train.Trainer;
 import io.caption4j.core.train.TrainingListener;
-import io.caption4j.layers.AttentionDecoderStep;
 import io.caption4j.layers.CaptionNetwork;
 import io.caption4j.zoo.InceptionEncoders;
 import io.caption4j.zoo.TrainingRun;
@@ -372,28 +369,9 @@ public final class SparkTrainer {
         r.skippedPairs = s.epochSkippedPairs;
         r.learningRate = c.learningRate * Math.pow(c.learningRateDecay, epoch - 1);
         long t0 = System.nanoTime();
-        r.devLoss = Double.NaN;
         boolean improved = false;
+        Trainer.scoreOnDev(r, ck, dev, features(c), batcher, tokenizer, listener);
         if (dev != null) {
-            FeatureSource f = features(c);
-            r.devLoss = Evaluator.loss(ck.network, EpochSampler.epoch(dev, 0, 0), f, batcher, 64);
-            List<CaptionDataset.Example> images = dev.examples();
-            if (c.validationImages > 0 && c.validationImages < images.size()) {
-                images = images.subList(0, c.validationImages);
-            }
-            DecodeOptions o = DecodeOptions.beamOrGreedy(c.validationBeam).withMaxLength(c.maxLength);
-            List<Evaluator.Prediction> p;
-            try (AttentionDecoderStep step = AttentionDecoderStep.of(ck.network)) {
-                p = Evaluator.predict(step, images, f, ck.vocabulary, o, 32, "dev decoding", listener);
-            }
-            Evaluator.Metrics m = Evaluator.score(p, tokenizer);
-            r.bleu1 = m.bleu[0];
-            r.bleu2 = m.bleu[1];
-            r.bleu3 = m.bleu[2];
-            r.bleu4 = m.bleu[3];
-            r.ciderD = m.ciderD;
-            r.rougeL = m.rougeL;
-            r.attentionEntropy = m.attention.entropyRatio();
             improved = c.selectBy == TrainConfig.Selection.CIDER_D ? r.ciderD > s.bestCiderD : r.devLoss < s.bestDevLoss;
             if (improved) {
                 s.bestDevLoss = r.devLoss;

@@ -453,6 +453,38 @@ public final class Trainer {
         listener.onEpochEnd(r);
     }
 
+    /**
+     * Scores a checkpoint's network on dev into {@code r}: cross-entropy per word, then BLEU, CIDEr-D, ROUGE-L and the
+     * attention entropy of its captions of the first {@code validationImages} dev images (NaN dev loss without dev).
+     * SparkTrainer validates on its driver with this too.
+     */
+    public static void scoreOnDev(TrainState.EpochResult r, Checkpoint ck, CaptionDataset dev, FeatureSource features,
+                                  CaptionBatcher batcher, Tokenizer tokenizer, TrainingListener listener) {
+        TrainConfig c = ck.config;
+        r.devLoss = Double.NaN;
+        if (dev == null) {
+            return;
+        }
+        r.devLoss = Evaluator.loss(ck.network, EpochSampler.epoch(dev, 0, 0), features, batcher, 64);
+        List<CaptionDataset.Example> images = dev.examples();
+        if (c.validationImages > 0 && c.validationImages < images.size()) {
+            images = images.subList(0, c.validationImages);
+        }
+        DecodeOptions o = DecodeOptions.beamOrGreedy(c.validationBeam).withMaxLength(c.maxLength);
+        List<Evaluator.Prediction> p;
+        try (AttentionDecoderStep step = AttentionDecoderStep.of(ck.network)) {
+            p = Evaluator.predict(step, images, features, ck.vocabulary, o, 32, "dev decoding", listener);
+        }
+        Evaluator.Metrics m = Evaluator.score(p, tokenizer);
+        r.bleu1 = m.bleu[0];
+        r.bleu2 = m.bleu[1];
+        r.bleu3 = m.bleu[2];
+        r.bleu4 = m.bleu[3];
+        r.ciderD = m.ciderD;
+        r.rougeL = m.rougeL;
+        r.attentionEntropy = m.attention.entropyRatio();
+    }
+
     private TrainState.EpochResult validate(Checkpoint ck, CaptionBatcher batcher, int epoch) {
         TrainConfig c = ck.config;
         TrainState s = ck.state;
@@ -465,28 +497,7 @@ public final class Trainer {
         r.skippedPairs = s.epochSkippedPairs;
         r.learningRate = c.learningRate * Math.pow(c.learningRateDecay, epoch - 1);
         long t0 = System.nanoTime();
-        r.devLoss = Double.NaN;
-        if (dev != null) {
-            r.devLoss = Evaluator.loss(ck.network, EpochSampler.epoch(dev, 0, 0), features, batcher, 64);
-            List<CaptionDataset.Example> images = dev.examples();
-            if (c.validationImages > 0 && c.validationImages < images.size()) {
-                images = images.subList(0, c.validationImages);
-            }
-            DecodeOptions o = DecodeOptions.beamOrGreedy(c.validationBeam)
-                    .withMaxLength(c.maxLength);
-            List<Evaluator.Prediction> p;
-            try (AttentionDecoderStep step = AttentionDecoderStep.of(ck.network)) {
-                p = Evaluator.predict(step, images, features, ck.vocabulary, o, 32, "dev decoding", listener);
-            }
-            Evaluator.Metrics m = Evaluator.score(p, tokenizer);
-            r.bleu1 = m.bleu[0];
-            r.bleu2 = m.bleu[1];
-            r.bleu3 = m.bleu[2];
-            r.bleu4 = m.bleu[3];
-            r.ciderD = m.ciderD;
-            r.rougeL = m.rougeL;
-            r.attentionEntropy = m.attention.entropyRatio();
-        }
+        scoreOnDev(r, ck, dev, features, batcher, tokenizer, listener);
         r.seconds = (System.nanoTime() - t0) / 1e9;
         return r;
     }
