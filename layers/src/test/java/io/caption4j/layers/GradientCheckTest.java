@@ -83,36 +83,30 @@ class GradientCheckTest {
     @ParameterizedTest(name = "{0} minibatch={1} masks={2} penalty={3}")
     @MethodSource("networkCases")
     void wholeDecoderNetwork(CellType cell, int mb, boolean masks, double penalty) {
-        Nd4j.getRandom().setSeed(mb * 100 + (masks ? 1 : 0));
-        CaptionNetwork g = CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F).embeddingSize(E)
-                .hiddenSize(H).attentionSize(A).outputHiddenSize(D).vocabularySize(V).cellType(cell)
-                .gated(cell == CellType.LSTM).attentionPenalty(penalty).dataType(DataType.DOUBLE)
-                .updater(new NoOp()).seed(mb).build();
-        INDArray feats = Nd4j.rand(DataType.DOUBLE, mb, L, FIN).subi(0.5);
-        INDArray pooled = Nd4j.rand(DataType.DOUBLE, mb, P).subi(0.5);
-        INDArray labels = tokens(mb, T, V).addi(2).fmodi(V).reshape(mb, 1, T);
-        INDArray tokenMask = masks ? mask(mb, T) : null;
-        INDArray[] inMask = masks ? new INDArray[]{mask(mb, L), null, tokenMask} : null;
-        assertTrue(check(g, new INDArray[]{feats, pooled, tokens(mb, T, V)}, new INDArray[]{labels}, inMask,
-                masks ? new INDArray[]{tokenMask} : null));
+        assertTrue(decoderGradientsMatch(cell, mb, masks, cell == CellType.LSTM, penalty, 0.0));
     }
 
     @ParameterizedTest(name = "{0} masks={1}")
     @MethodSource("entropyCases")
     void wholeDecoderNetworkWithAttentionEntropy(CellType cell, boolean masks) {
-        int mb = 2;
+        assertTrue(decoderGradientsMatch(cell, 2, masks, false, 0.5, 0.7));
+    }
+
+    /** Gradient check of the whole decoder network on random features and tokens, minibatch mb. */
+    private static boolean decoderGradientsMatch(CellType cell, int mb, boolean masks, boolean gated, double penalty,
+                                                 double entropy) {
         Nd4j.getRandom().setSeed(mb * 100 + (masks ? 1 : 0));
         CaptionNetwork g = CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F).embeddingSize(E)
                 .hiddenSize(H).attentionSize(A).outputHiddenSize(D).vocabularySize(V).cellType(cell)
-                .attentionPenalty(0.5).attentionEntropy(0.7).dataType(DataType.DOUBLE)
+                .gated(gated).attentionPenalty(penalty).attentionEntropy(entropy).dataType(DataType.DOUBLE)
                 .updater(new NoOp()).seed(mb).build();
         INDArray feats = Nd4j.rand(DataType.DOUBLE, mb, L, FIN).subi(0.5);
         INDArray pooled = Nd4j.rand(DataType.DOUBLE, mb, P).subi(0.5);
         INDArray labels = tokens(mb, T, V).addi(2).fmodi(V).reshape(mb, 1, T);
         INDArray tokenMask = masks ? mask(mb, T) : null;
         INDArray[] inMask = masks ? new INDArray[]{mask(mb, L), null, tokenMask} : null;
-        assertTrue(check(g, new INDArray[]{feats, pooled, tokens(mb, T, V)}, new INDArray[]{labels}, inMask,
-                masks ? new INDArray[]{tokenMask} : null));
+        return check(g, new INDArray[]{feats, pooled, tokens(mb, T, V)}, new INDArray[]{labels}, inMask,
+                masks ? new INDArray[]{tokenMask} : null);
     }
 
     static Stream<Arguments> entropyCases() {
