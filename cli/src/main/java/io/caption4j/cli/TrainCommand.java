@@ -77,6 +77,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Weight of the attention entropy term, which favours attention on few regions; with --init-from "
                     + "it applies to the fine-tuning (default: ${DEFAULT-VALUE}).")
     double attentionEntropy = DEFAULTS.attentionEntropy;
+    @Option(names = "--output-dropout",
+            description = "Dropout on the decoder state before the output layer; with --init-from it applies to the "
+                    + "fine-tuning (default: ${DEFAULT-VALUE}).")
+    double outputDropout = DEFAULTS.outputDropout;
     @Option(names = "--attention-state",
             description = "What attention is conditioned on: H or H_AND_C (default: H_AND_C for LSTM, H for GRU).")
     AttentionState attentionState = DEFAULTS.attentionState;
@@ -207,6 +211,7 @@ final class TrainCommand implements Callable<Integer> {
         if (given("--dropout")) c.dropout = dropout;
         if (given("--attention-penalty")) c.attentionPenalty = attentionPenalty;
         if (given("--attention-entropy")) c.attentionEntropy = attentionEntropy;
+        if (given("--output-dropout")) c.outputDropout = outputDropout;
         if (given("--attention-state")) c.attentionState = attentionState;
         if (given("--gate")) c.gated = gated;
         if (given("--projection-activation")) c.projectionActivation = projectionActivation;

@@ -23,7 +23,8 @@ import static io.caption4j.layers.ParamKeys.*;
  * {@code lambda / B * sum_b sum_i (1 - sum_t alpha_bti)^2} (sum over unmasked steps) to the score; see
  * {@link CaptionNetwork}. With {@code attentionEntropy} lambdaH > 0 it also adds
  * {@code lambdaH / B * sum_b sum_t H(alpha_bt)}, the entropy of each step's attention, which favours attention on few
- * regions (0, the default, leaves the paper's objective).
+ * regions (0, the default, leaves the paper's objective). With {@code outputDropout} p > 0, training drops each unit
+ * of h before the output head with probability p (the tutorial's {@code fc(dropout(h))}); inference never drops.
  */
 public class AttentionDecoder extends ManualBackpropVertex {
     private int featureSize;
@@ -38,6 +39,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
     private boolean gated;
     private double attentionPenalty;
     private double attentionEntropy;
+    private double outputDropout;
     private int regions;
 
     /** For Jackson. */
@@ -57,6 +59,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
         gated = b.gated;
         attentionPenalty = b.attentionPenalty;
         attentionEntropy = b.attentionEntropy;
+        outputDropout = b.outputDropout;
         regions = b.regions;
     }
 
@@ -130,7 +133,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
     @Override
     protected Object[] configFields() {
         return new Object[]{featureSize, pooledSize, embeddingSize, hiddenSize, attentionSize, outputHiddenSize,
-                vocabularySize, cellType, attentionState, gated, attentionPenalty, attentionEntropy, regions};
+                vocabularySize, cellType, attentionState, gated, attentionPenalty, attentionEntropy, outputDropout, regions};
     }
 
     public int getFeatureSize() { return featureSize; }
@@ -145,6 +148,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
     public boolean isGated() { return gated; }
     public double getAttentionPenalty() { return attentionPenalty; }
     public double getAttentionEntropy() { return attentionEntropy; }
+    public double getOutputDropout() { return outputDropout; }
 
     /**
      * Sets the entropy weight of further training (a training objective, not part of what the network computes):
@@ -153,6 +157,12 @@ public class AttentionDecoder extends ManualBackpropVertex {
     public void setAttentionEntropy(double v) {
         require(v >= 0 && Double.isFinite(v), "attentionEntropy must be finite and >= 0, got " + v);
         attentionEntropy = v;
+    }
+
+    /** Sets the output dropout of further training (inference never drops): a fine-tuning stage may choose its own. */
+    public void setOutputDropout(double v) {
+        require(v >= 0 && v < 1, "outputDropout must be in [0, 1), got " + v);
+        outputDropout = v;
     }
 
     /** The number of feature regions the decoder was trained on (its grid, e.g. 81 for 9x9), or 0 if not recorded. */
@@ -173,6 +183,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
         private boolean gated;
         private double attentionPenalty;
         private double attentionEntropy;
+        private double outputDropout;
         private int regions;
 
         public Builder featureSize(int v) { featureSize = v; return this; }
@@ -192,6 +203,8 @@ public class AttentionDecoder extends ManualBackpropVertex {
         public Builder attentionPenalty(double v) { attentionPenalty = v; return this; }
         /** Weight lambdaH of the attention entropy term; 0 (default) disables it. */
         public Builder attentionEntropy(double v) { attentionEntropy = v; return this; }
+        /** Dropout probability on h before the output head during training (0, the default: none). */
+        public Builder outputDropout(double v) { outputDropout = v; return this; }
         /** The feature regions every input must have (the training grid, e.g. 81 for 9x9); 0 = any (default). */
         public Builder regions(int v) { regions = v; return this; }
 
@@ -208,6 +221,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
                     "attentionPenalty must be finite and >= 0, got " + attentionPenalty);
             require(attentionEntropy >= 0 && Double.isFinite(attentionEntropy),
                     "attentionEntropy must be finite and >= 0, got " + attentionEntropy);
+            require(outputDropout >= 0 && outputDropout < 1, "outputDropout must be in [0, 1), got " + outputDropout);
             if (attentionState == null) {
                 attentionState = cellType == CellType.LSTM ? AttentionState.H_AND_C : AttentionState.H;
             }
@@ -242,7 +256,7 @@ public class AttentionDecoder extends ManualBackpropVertex {
             INDArray tokenMask = detached("tokenMask", mask(m, 2));
             INDArray regionMask = detached("regionMask", mask(m, 0));
             last = math().forward(detached("features", in[0]), detached("pooled", in[1]), detached("embeddings", in[2]),
-                    tokenMask, regionMask);
+                    tokenMask, regionMask, training ? conf.outputDropout : 0.0);
             return last.logits;
         }
 

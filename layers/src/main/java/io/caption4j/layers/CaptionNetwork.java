@@ -62,6 +62,7 @@ public class CaptionNetwork extends ComputationGraph {
         private double attentionPenalty;
         private double attentionEntropy;
         private double projectionDropout;
+        private double outputDropout;
         private Activation projectionActivation = Activation.RELU;
         private EmbeddingMode embeddingMode = EmbeddingMode.SCRATCH;
         private INDArray pretrainedEmbeddings;
@@ -102,6 +103,8 @@ public class CaptionNetwork extends ComputationGraph {
         public Builder attentionEntropy(double v) { attentionEntropy = v; return this; }
         /** Dropout probability on the encoder features during training (0 = none). */
         public Builder projectionDropout(double v) { projectionDropout = v; return this; }
+        /** Dropout probability on h before the output head during training (0 = none); see {@link AttentionDecoder}. */
+        public Builder outputDropout(double v) { outputDropout = v; return this; }
         /** How the embedding starts and trains; pretrained [vocabularySize, embeddingSize] for FROZEN and FINE_TUNE. */
         public Builder embeddings(EmbeddingMode mode, INDArray pretrained) {
             embeddingMode = mode;
@@ -154,7 +157,8 @@ public class CaptionNetwork extends ComputationGraph {
             AttentionDecoder.Builder dec = AttentionDecoder.builder().featureSize(projectionSize).pooledSize(pooledSize)
                     .embeddingSize(embeddingSize).hiddenSize(hiddenSize).attentionSize(attentionSize)
                     .outputHiddenSize(outputHiddenSize).vocabularySize(vocabularySize).cellType(cellType)
-                    .gated(gated).attentionPenalty(attentionPenalty).attentionEntropy(attentionEntropy).regions(regions);
+                    .gated(gated).attentionPenalty(attentionPenalty).attentionEntropy(attentionEntropy)
+                    .outputDropout(outputDropout).regions(regions);
             if (attentionState != null) {
                 dec.attentionState(attentionState);
             }

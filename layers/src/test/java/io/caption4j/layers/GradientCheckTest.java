@@ -37,8 +37,13 @@ class GradientCheckTest {
     }
 
     static boolean check(ComputationGraph g, INDArray[] in, INDArray[] labels, INDArray[] inMask, INDArray[] labelMask) {
-        return GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g).inputs(in).labels(labels)
-                .inputMask(inMask).labelMask(labelMask).epsilon(EPS).maxRelError(MAX_REL).minAbsoluteError(MIN_ABS));
+        return GradientCheckUtil.checkGradients(config(g, in, labels, inMask, labelMask));
+    }
+
+    static GradientCheckUtil.GraphConfig config(ComputationGraph g, INDArray[] in, INDArray[] labels, INDArray[] inMask,
+                                                INDArray[] labelMask) {
+        return new GradientCheckUtil.GraphConfig().net(g).inputs(in).labels(labels)
+                .inputMask(inMask).labelMask(labelMask).epsilon(EPS).maxRelError(MAX_REL).minAbsoluteError(MIN_ABS);
     }
 
     static NeuralNetConfiguration.Builder base() {
@@ -90,6 +95,28 @@ class GradientCheckTest {
     @MethodSource("entropyCases")
     void wholeDecoderNetworkWithAttentionEntropy(CellType cell, boolean masks) {
         assertTrue(decoderGradientsMatch(cell, 2, masks, false, 0.5, 0.7));
+    }
+
+    /**
+     * Output dropout: the same mask in every pass (the random generator reset before each), as DL4J checks dropout; a
+     * wider h so that no row is dropped whole (its output unit would sit on ReLU's kink at the zero bias).
+     */
+    @ParameterizedTest(name = "{0} masks={1}")
+    @MethodSource("entropyCases")
+    void wholeDecoderNetworkWithOutputDropout(CellType cell, boolean masks) {
+        Nd4j.getRandom().setSeed(11);
+        int mb = 2;
+        CaptionNetwork g = CaptionNetwork.builder().featureSize(FIN).pooledSize(P).projectionSize(F).embeddingSize(E)
+                .hiddenSize(8).attentionSize(A).outputHiddenSize(D).vocabularySize(V).cellType(cell)
+                .outputDropout(0.25).dataType(DataType.DOUBLE).updater(new NoOp()).seed(mb).build();
+        INDArray feats = Nd4j.rand(DataType.DOUBLE, mb, L, FIN).subi(0.5);
+        INDArray pooled = Nd4j.rand(DataType.DOUBLE, mb, P).subi(0.5);
+        INDArray labels = tokens(mb, T, V).addi(2).fmodi(V).reshape(mb, 1, T);
+        INDArray tokenMask = masks ? mask(mb, T) : null;
+        INDArray[] inMask = masks ? new INDArray[]{mask(mb, L), null, tokenMask} : null;
+        INDArray[] in = {feats, pooled, tokens(mb, T, V)};
+        assertTrue(GradientCheckUtil.checkGradients(config(g, in, new INDArray[]{labels}, inMask,
+                masks ? new INDArray[]{tokenMask} : null).callEachIter(net -> Nd4j.getRandom().setSeed(12345))));
     }
 
     /** Gradient check of the whole decoder network on random features and tokens, minibatch mb. */

@@ -36,7 +36,7 @@ class SerializationTest {
         GraphVertex[] vertices = {
                 AttentionDecoder.builder().featureSize(8).pooledSize(6).embeddingSize(5).hiddenSize(4).attentionSize(3)
                         .outputHiddenSize(7).vocabularySize(11).cellType(CellType.GRU).gated(true).attentionPenalty(0.25)
-                        .attentionEntropy(0.125).regions(81).build(),
+                        .attentionEntropy(0.125).outputDropout(0.375).regions(81).build(),
                 AdditiveAttention.builder().featureSize(8).stateSize(6).hiddenSize(3).attentionSize(5).gated(true).build(),
                 new LstmCell(4, 6), new GruCell(5, 2)};
         for (GraphVertex v : vertices) {
@@ -50,6 +50,7 @@ class SerializationTest {
         AttentionDecoder before = (AttentionDecoder) NeuralNetConfiguration.mapper().readValue(old, GraphVertex.class);
         assertEquals(0, before.getRegions(), "a configuration saved before regions existed accepts any grid");
         assertEquals(0.0, before.getAttentionEntropy(), "a configuration saved before the entropy term trains without it");
+        assertEquals(0.0, before.getOutputDropout(), "a configuration saved before output dropout trains without it");
         assertNotEquals(new LstmCell(4, 6), new GruCell(4, 6));
     }
 

@@ -64,6 +64,11 @@ public final class TrainConfig {
      * takes its own value rather than the base run's.
      */
     public double attentionEntropy;
+    /**
+     * Dropout probability on the decoder's h before the output head (0: none). A regulariser of training, so a
+     * fine-tuning stage takes its own value, like {@link #attentionEntropy}.
+     */
+    public double outputDropout;
     /** What the attention scores are conditioned on: H or H_AND_C (null: the decoder's default for the cell). */
     public AttentionState attentionState;
     /** The paper's fBeta gate on the context. */
@@ -142,6 +147,7 @@ public final class TrainConfig {
         check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)");
         check(attentionPenalty >= 0, "attentionPenalty must be >= 0");
         check(attentionEntropy >= 0 && Double.isFinite(attentionEntropy), "attentionEntropy must be finite and >= 0");
+        check(outputDropout >= 0 && outputDropout < 1, "outputDropout must be in [0, 1)");
         check(batchSize >= 1, "batchSize must be >= 1");
         check(epochs >= 1, "epochs must be >= 1");
         check(pairsPerEpoch >= 0, "pairsPerEpoch must be >= 0");

@@ -172,8 +172,10 @@ public final class Trainer {
         }
         checkCompatible(from.network, featureSizes(), from.vocabulary.size());
         restartOptimizer(from.network, config);
-        ((AttentionDecoder) from.network.getConfiguration().getVertices().get(CaptionNetwork.DECODER))
-                .setAttentionEntropy(config.attentionEntropy);
+        AttentionDecoder decoder = (AttentionDecoder) from.network.getConfiguration().getVertices()
+                .get(CaptionNetwork.DECODER);
+        decoder.setAttentionEntropy(config.attentionEntropy);
+        decoder.setOutputDropout(config.outputDropout);
         return run(new Checkpoint(config, new TrainState(), from.vocabulary, from.network));
     }
 
@@ -274,7 +276,7 @@ public final class Trainer {
                 .projectionSize(c.projectionSize).embeddingSize(c.embeddingSize).hiddenSize(c.hiddenSize)
                 .attentionSize(c.attentionSize).outputHiddenSize(c.outputHiddenSize).vocabularySize(vocabulary.size())
                 .cellType(c.cell).attentionPenalty(c.attentionPenalty).attentionEntropy(c.attentionEntropy)
-                .projectionDropout(c.dropout)
+                .projectionDropout(c.dropout).outputDropout(c.outputDropout)
                 .embeddings(c.embedding, c.embedding == EmbeddingMode.SCRATCH ? null : pretrained)
                 .updater(updater(c))
                 .gradientClip(c.gradientClip).seed(c.seed)

@@ -134,6 +134,8 @@ public final class DecoderMath {
         State init;
         StepCache[] steps;
         INDArray hAll;             // [T*B, H] time-major
+        INDArray dropMask;         // [T*B, H] output dropout's kept units / (1 - p), null without dropout
+        INDArray hOut;             // [T*B, H] what the output head reads: hAll, or hAll * dropMask
         INDArray z1;               // [T*B, D]
         INDArray coverage;         // [B, L] sum over unmasked steps of alpha
     }
@@ -143,6 +145,15 @@ public final class DecoderMath {
      * @param features [B, L, F]; pooled [B, P]; emb [B, E, T]; tokenMask [B, T] or null; regionMask [B, L] or null
      */
     public Forward forward(INDArray features, INDArray pooled, INDArray emb, INDArray tokenMask, INDArray regionMask) {
+        return forward(features, pooled, emb, tokenMask, regionMask, 0.0);
+    }
+
+    /**
+     * Teacher-forced pass with dropout of probability {@code outputDropout} on h before the output head (training
+     * only: inference never drops; the mask comes from ND4J's random generator).
+     */
+    public Forward forward(INDArray features, INDArray pooled, INDArray emb, INDArray tokenMask, INDArray regionMask,
+                           double outputDropout) {
         long bSize = emb.size(0), embDim = emb.size(1), steps = emb.size(2), regions = features.size(1);
         Forward fw = new Forward();
         fw.features = features;
@@ -172,7 +183,13 @@ public final class DecoderMath {
             s = new State(sc.cell);
         }
         long outHidden = p.get(OUT_W_1).size(1), vocab = p.get(OUT_W).size(1);
-        fw.z1 = Transforms.relu(Ops.addRow(Ops.mm(fw.hAll, p.get(OUT_W_1),
+        fw.hOut = fw.hAll;
+        if (outputDropout > 0) {
+            fw.dropMask = Nd4j.rand(dt, steps * bSize, hidden).gt(outputDropout).castTo(dt)
+                    .divi(1.0 - outputDropout);                                                 // [T*B, H]
+            fw.hOut = fw.hAll.mul(fw.dropMask);                                                 // [T*B, H]
+        }
+        fw.z1 = Transforms.relu(Ops.addRow(Ops.mm(fw.hOut, p.get(OUT_W_1),
                 Scratch.get(scratch, "z1", dt, steps * bSize, outHidden)), p.get(OUT_B_1)), false);  // [T*B, D]
         INDArray logits2d = Ops.addRow(Ops.mm(fw.z1, p.get(OUT_W),
                 Scratch.get(scratch, "logits2d", dt, steps * bSize, vocab)), p.get(OUT_B));          // [T*B, V]
@@ -244,9 +261,12 @@ public final class DecoderMath {
         g.get(OUT_B).addi(dLog.sum(0).reshape(g.get(OUT_B).shape()));                    // [V]
         INDArray dZ1 = Ops.mmT(dLog, p.get(OUT_W), Scratch.get(scratch, "dZ1", dt, steps * bSize, outHidden)); // [T*B, D]
         dZ1.muli(fw.z1.gt(0.0).castTo(dZ1.dataType()));                                 // relu'
-        Ops.gemmAcc(fw.hAll, dZ1, g.get(OUT_W_1), true, false);                          // [H, D]
+        Ops.gemmAcc(fw.hOut, dZ1, g.get(OUT_W_1), true, false);                          // [H, D]
         g.get(OUT_B_1).addi(dZ1.sum(0).reshape(g.get(OUT_B_1).shape()));                 // [D]
         INDArray dHAll = Ops.mmT(dZ1, p.get(OUT_W_1), Scratch.get(scratch, "dHAll", dt, steps * bSize, hidden)); // [T*B, H]
+        if (fw.dropMask != null) {
+            dHAll.muli(fw.dropMask);                                                     // [T*B, H]
+        }
 
         INDArray dAlphaPen = null;
         if (lambda != 0.0) {
