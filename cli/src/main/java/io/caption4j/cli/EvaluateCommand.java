@@ -43,6 +43,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--length-penalty", defaultValue = "1.0", description = "Beam scores are log P / length^alpha: 0 = raw "
             + "log-probability (favours short captions), 1 = per-word mean (default: ${DEFAULT-VALUE}).")
     double lengthPenalty;
+    @Option(names = "--no-repeat-ngram", description = "Never repeat an n-gram of this many words in a caption, 0 = no "
+            + "blocking (default: the model's).")
+    Integer noRepeatNgram;
     @Option(names = "--limit", defaultValue = "0", description = "Only the first N images, 0 = all (default: ${DEFAULT-VALUE}).")
     int limit;
     @Option(names = "--predictions",
@@ -58,6 +61,9 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         if (!(lengthPenalty >= 0)) {
             throw new IllegalArgumentException("--length-penalty must be >= 0");
+        }
+        if (noRepeatNgram != null && noRepeatNgram < 0) {
+            throw new IllegalArgumentException("--no-repeat-ngram must be >= 0");
         }
         try (CaptionModel m = ModelFiles.open(model)) {
             return evaluate(m);
@@ -76,6 +82,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (beam > 1) {
             o = o.withLengthPenalty(lengthPenalty);
         }
+        o = o.withNoRepeatNgram(noRepeatNgram != null ? noRepeatNgram : m.defaultOptions().noRepeatNgram);
         long t0 = System.nanoTime();
         List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(m.network()), images, features,
                 m.vocabulary(), o, 16, "decoding", new ProgressBarListener());
@@ -95,7 +102,8 @@ final class EvaluateCommand implements Callable<Integer> {
             n.put("caption", x.caption());
         }
         Files.writeString(outFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
-        String decoding = beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + lengthPenalty;
+        String decoding = (beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + lengthPenalty)
+                + (o.noRepeatNgram > 0 ? ", no repeated " + o.noRepeatNgram + "-gram" : "");
         System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, decoding, secs);
         System.out.println("| BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D | ROUGE-L |");
         System.out.println("|---|---|---|---|---|---|");

@@ -84,6 +84,26 @@ public final class CaptionSearch {
         return logSoftmax(masked, temperature);
     }
 
+    /**
+     * Sets to -infinity the log-probability of every word that would make the caption so far end with an n-gram it
+     * already contains ({@code n <= 0}: nothing blocked).
+     */
+    static void blockRepeats(double[] logp, int[] tokens, int length, int n) {
+        if (n <= 0 || length < n - 1) {
+            return;
+        }
+        int prefix = n - 1;
+        for (int j = 0; j + prefix < length; j++) {
+            boolean same = true;
+            for (int k = 0; k < prefix && same; k++) {
+                same = tokens[j + k] == tokens[length - prefix + k];
+            }
+            if (same) {
+                logp[tokens[j + prefix]] = Double.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
     /** log-softmax of a row of logits, with temperature. */
     static double[] logSoftmax(float[] logits, double temperature) {
         double max = Double.NEGATIVE_INFINITY;
@@ -124,8 +144,14 @@ public final class CaptionSearch {
                 }
                 float[] row = out.logits.getRow(i).toFloatVector();
                 double[] lp = wordLogProbs(row, 1.0);
-                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(wordLogProbs(row, o.temperature), o.topK, rnd)
-                        : argmax(lp);
+                int[] sofar = o.noRepeatNgram > 0 ? tokens.get(i).stream().mapToInt(Integer::intValue).toArray() : null;
+                blockRepeats(lp, sofar, sofar == null ? 0 : sofar.length, o.noRepeatNgram);
+                double[] choice = lp;
+                if (o.strategy == DecodeOptions.Strategy.SAMPLE) {
+                    choice = wordLogProbs(row, o.temperature);
+                    blockRepeats(choice, sofar, sofar == null ? 0 : sofar.length, o.noRepeatNgram);
+                }
+                int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(choice, o.topK, rnd) : argmax(lp);
                 logp[i] += lp[w];
                 att.get(i).add(out.alpha.getRow(i).toFloatVector());
                 if (w == Vocabulary.END_ID) {
@@ -179,8 +205,12 @@ public final class CaptionSearch {
             double[][] lps = new double[live.size()][];
             for (int i = 0; i < live.size(); i++) {
                 lps[i] = wordLogProbs(out.logits.getRow(i).toFloatVector(), 1.0);
+                blockRepeats(lps[i], live.get(i).tokens, live.get(i).tokens.length, o.noRepeatNgram);
                 for (int w = 0; w < lps[i].length; w++) {
                     double score = live.get(i).logp + lps[i][w];
+                    if (score == Double.NEGATIVE_INFINITY) {
+                        continue; // a masked or blocked word
+                    }
                     if (best.size() < k) {
                         best.add(new double[]{score, i, w});
                     } else if (score > best.peek()[0]) {

@@ -19,13 +19,22 @@ public final class DecodeOptions {
     public final int topK;
     /** The sampling's random seed: the same seed gives the same captions. */
     public final long seed;
+    /** No caption contains the same n-gram of this many words twice (0: no blocking; 3 is trigram blocking). */
+    public final int noRepeatNgram;
 
     private DecodeOptions(Strategy s, int beamSize, int maxLength, double lengthPenalty, double temperature, int topK,
                           long seed) {
-        if (beamSize < 1 || maxLength < 1 || temperature <= 0 || topK < 0 || lengthPenalty < 0) {
+        this(s, beamSize, maxLength, lengthPenalty, temperature, topK, seed, 0);
+    }
+
+    private DecodeOptions(Strategy s, int beamSize, int maxLength, double lengthPenalty, double temperature, int topK,
+                          long seed, int noRepeatNgram) {
+        if (beamSize < 1 || maxLength < 1 || temperature <= 0 || topK < 0 || lengthPenalty < 0 || noRepeatNgram < 0) {
             throw new IllegalArgumentException("Invalid decoding options: beamSize " + beamSize + ", maxLength " + maxLength
-                    + ", temperature " + temperature + ", topK " + topK + ", lengthPenalty " + lengthPenalty);
+                    + ", temperature " + temperature + ", topK " + topK + ", lengthPenalty " + lengthPenalty
+                    + ", noRepeatNgram " + noRepeatNgram);
         }
+        this.noRepeatNgram = noRepeatNgram;
         this.strategy = s;
         this.beamSize = beamSize;
         this.maxLength = maxLength;
@@ -60,11 +69,19 @@ public final class DecodeOptions {
 
     /** The same options with at most {@code n >= 1} words. */
     public DecodeOptions withMaxLength(int n) {
-        return new DecodeOptions(strategy, beamSize, n, lengthPenalty, temperature, topK, seed);
+        return new DecodeOptions(strategy, beamSize, n, lengthPenalty, temperature, topK, seed, noRepeatNgram);
     }
 
     /** The same options with beam scores log P / length^alpha, {@code alpha >= 0} (0 favours short captions). */
     public DecodeOptions withLengthPenalty(double alpha) {
-        return new DecodeOptions(strategy, beamSize, maxLength, alpha, temperature, topK, seed);
+        return new DecodeOptions(strategy, beamSize, maxLength, alpha, temperature, topK, seed, noRepeatNgram);
+    }
+
+    /**
+     * The same options where no caption repeats an n-gram of {@code n} words ("a man in a red shirt and a man in a red
+     * shirt" with n = 3); 0 turns blocking off.
+     */
+    public DecodeOptions withNoRepeatNgram(int n) {
+        return new DecodeOptions(strategy, beamSize, maxLength, lengthPenalty, temperature, topK, seed, n);
     }
 }

@@ -141,10 +141,64 @@ class CaptionSearchTest {
     }
 
     @Test
+    void blockRepeatsBansTheWordThatWouldRepeatAnNgram() {
+        int[] toks = {4, 5, 6, 4, 5};
+        double[] lp = new double[8];
+        CaptionSearch.blockRepeats(lp, toks, toks.length, 3);             // "4 5" was followed by 6
+        assertEquals(Double.NEGATIVE_INFINITY, lp[6]);
+        assertEquals(1, Arrays.stream(lp).filter(v -> v == Double.NEGATIVE_INFINITY).count());
+        double[] bigram = new double[8];
+        CaptionSearch.blockRepeats(bigram, toks, toks.length, 2);         // "5" was followed by 6
+        assertEquals(Double.NEGATIVE_INFINITY, bigram[6]);
+        double[] off = new double[8];
+        CaptionSearch.blockRepeats(off, toks, toks.length, 0);
+        CaptionSearch.blockRepeats(off, toks, 1, 3);                      // too short to repeat a trigram
+        assertTrue(Arrays.stream(off).allMatch(v -> v == 0.0));
+    }
+
+    @Test
+    void noStrategyRepeatsATrigramWhenBlockingEvenWhenTheNetworkLoops() {
+        int vocab = 12;
+        Nd4j.getRandom().setSeed(6);
+        CaptionNetwork net = CaptionNetwork.builder().featureSize(8).pooledSize(8).projectionSize(6).embeddingSize(4)
+                .hiddenSize(6).attentionSize(5).outputHiddenSize(6).vocabularySize(vocab).dataType(DataType.DOUBLE)
+                .seed(5).build();
+        INDArray outB = net.getVertex(CaptionNetwork.DECODER).paramTable(false).get("outB");   // [1, V]
+        outB.putScalar(7, 8.0);                                                                // "7 7 7 ..." unless blocked
+        outB.putScalar(8, 6.0);
+        outB.putScalar(Vocabulary.END_ID, -20.0);
+        try (AttentionDecoderStep looping = AttentionDecoderStep.of(net)) {
+            AttentionDecoderStep.State s = looping.start(feats, pooled, null);
+            DecodedCaption free = CaptionSearch.decode(looping, s.select(0), DecodeOptions.greedy().withMaxLength(10)).get(0);
+            assertTrue(repeatsTrigram(free.tokens), "without blocking the network loops: " + Arrays.toString(free.tokens));
+            for (DecodeOptions o : List.of(DecodeOptions.greedy(), DecodeOptions.beam(3), DecodeOptions.sample(1.0, 0, 7))) {
+                for (int i = 0; i < 3; i++) {
+                    DecodedCaption c = CaptionSearch.decode(looping, s.select(i), o.withMaxLength(10).withNoRepeatNgram(3))
+                            .get(0);
+                    assertFalse(repeatsTrigram(c.tokens), o.strategy + ": " + Arrays.toString(c.tokens));
+                    assertEquals(10, c.tokens.length, o.strategy + " still writes to the maximum length");
+                    assertTrue(Double.isFinite(c.logProb), o.strategy + ": " + c.logProb);
+                }
+            }
+        }
+    }
+
+    private static boolean repeatsTrigram(int[] t) {
+        java.util.Set<List<Integer>> seen = new java.util.HashSet<>();
+        for (int i = 0; i + 2 < t.length; i++) {
+            if (!seen.add(List.of(t[i], t[i + 1], t[i + 2]))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
     void stopsAtMaxLengthAndValidatesOptions() {
         DecodedCaption g = CaptionSearch.decode(step, start(0), DecodeOptions.greedy().withMaxLength(1)).get(0);
         assertTrue(g.tokens.length <= 1);
         assertThrows(IllegalArgumentException.class, () -> DecodeOptions.beam(0));
         assertThrows(IllegalArgumentException.class, () -> DecodeOptions.sample(0, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> DecodeOptions.greedy().withNoRepeatNgram(-1));
     }
 }
