@@ -34,6 +34,9 @@ final class DescribeCommand implements Callable<Integer> {
     Integer beam;
     @Option(names = "--max-length", description = "Maximum caption length in words, at most 200 (default: the model's).")
     Integer maxLength;
+    @Option(names = "--no-repeat-ngram", description = "Never repeat an n-gram of this many words in a caption, 0 = no "
+            + "blocking (default: the model's).")
+    Integer noRepeatNgram;
     @Option(names = "--json", description = "One JSON object per line: image, caption, tokens, logprob, ms.")
     boolean json;
     @Option(names = "--attention", paramLabel = "PNG",
@@ -46,6 +49,9 @@ final class DescribeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (noRepeatNgram != null && noRepeatNgram < 0) {
+            throw new IllegalArgumentException("--no-repeat-ngram must be >= 0 (0 = no blocking)");
+        }
         if ((beam != null && (beam < 1 || beam > MAX_BEAM)) || (maxLength != null && (maxLength < 1 || maxLength > MAX_LENGTH))) {
             throw new IllegalArgumentException("--beam must be between 1 and " + MAX_BEAM + " and --max-length between 1 and "
                     + MAX_LENGTH);
@@ -63,7 +69,8 @@ final class DescribeCommand implements Callable<Integer> {
         try (CaptionModel m = model == null ? CaptionModel.pretrained() : ModelFiles.open(model)) {
             DecodeOptions d = m.defaultOptions();
             DecodeOptions o = (beam == null ? d : DecodeOptions.beamOrGreedy(beam))
-                    .withMaxLength(maxLength != null ? maxLength : d.maxLength);
+                    .withMaxLength(maxLength != null ? maxLength : d.maxLength)
+                    .withNoRepeatNgram(noRepeatNgram != null ? noRepeatNgram : d.noRepeatNgram);
             int failed = 0;
             for (int i = 0; i < images.size(); i++) {
                 Path p = images.get(i);

@@ -25,11 +25,16 @@ final class ExportCommand implements Callable<Integer> {
     int beam;
     @Option(names = "--max-length", description = "The model's default maximum caption length (default: the training one).")
     Integer maxLength;
+    @Option(names = "--no-repeat-ngram", defaultValue = "0",
+            description = "The model's default n-gram blocking: no caption repeats an n-gram of this many words, 0 = none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int noRepeatNgram;
 
     @Override
     public Integer call() throws IOException {
         Checkpoint ck = Checkpoint.load(checkpoint);
-        try (CaptionModel m = ModelFiles.fromCheckpoint(ck, beam, maxLength != null ? maxLength : ck.config.maxLength)) {
+        try (CaptionModel m = ModelFiles.fromCheckpoint(ck, beam, maxLength != null ? maxLength : ck.config.maxLength,
+                noRepeatNgram)) {
             m.save(out, half);
         }
         System.out.printf("Wrote %s (%.1f MB, %s, epoch %d of the run)%n", out, Files.size(out) / 1e6,

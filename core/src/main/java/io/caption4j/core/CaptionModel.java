@@ -73,7 +73,7 @@ public final class CaptionModel implements AutoCloseable {
         this.step = AttentionDecoderStep.of(network);
         this.stepIteration = network.getConfiguration().getIterationCount();
         DecodeOptions d = DecodeOptions.beamOrGreedy(b.beamSize);
-        this.defaults = d.withMaxLength(b.maxLength);
+        this.defaults = d.withMaxLength(b.maxLength).withNoRepeatNgram(b.noRepeatNgram);
         this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
         this.trainingConfig = b.trainingConfig;
         this.regions = regions;
@@ -101,7 +101,7 @@ public final class CaptionModel implements AutoCloseable {
         private CaptionNetwork.Builder networkBuilder;
         private EmbeddingMode embeddingMode;
         private INDArray embeddings;
-        private int poolWindow = 1, beamSize = 3, maxLength = 40;
+        private int poolWindow = 1, beamSize = 3, maxLength = 40, noRepeatNgram;
         private boolean ownsNetwork;
         private String trainingConfig;
 
@@ -178,6 +178,15 @@ public final class CaptionModel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Default n-gram blocking of {@link #describe(BufferedImage)}: no caption repeats an n-gram of {@code n} words
+         * (default 0: none; 3 blocks "a man in a red shirt and a man in a red shirt").
+         */
+        public Builder optNoRepeatNgram(int n) {
+            this.noRepeatNgram = n;
+            return this;
+        }
+
         /** Default maximum caption length in words (default 40). */
         public Builder optMaxLength(int n) {
             this.maxLength = n;
@@ -206,6 +215,9 @@ public final class CaptionModel implements AutoCloseable {
             if (poolWindow < 1 || beamSize < 1 || maxLength < 1) {
                 throw new CaptionException("poolWindow, beamSize and maxLength must be >= 1 (got " + poolWindow + ", "
                         + beamSize + ", " + maxLength + ")");
+            }
+            if (noRepeatNgram < 0) {
+                throw new CaptionException("noRepeatNgram must be >= 0 (0 = no blocking), got " + noRepeatNgram);
             }
             CaptionNetwork net = network;
             if (net == null) {
@@ -423,7 +435,7 @@ public final class CaptionModel implements AutoCloseable {
             throw new CaptionException("save needs a file, got null");
         }
         ModelArchive.Settings s = new ModelArchive.Settings(encoderSpec, encoder.id(), poolWindow, defaults.beamSize,
-                defaults.maxLength, trainingConfig);
+                defaults.maxLength, defaults.noRepeatNgram, trainingConfig);
         try {
             ModelArchive.write(file, s, network, vocabulary, half);
         } catch (IOException e) {
@@ -471,7 +483,7 @@ public final class CaptionModel implements AutoCloseable {
         CaptionNetwork net = archive.network();
         return builder().setEncoder(enc).optEncoderSpec(s.encoderSpec).setVocabulary(archive.vocabulary()).owningDecoder(net)
                 .optPoolWindow(s.poolWindow).optBeamSize(s.beamSize).optMaxLength(s.maxLength)
-                .optTrainingConfig(s.trainingConfig).build();
+                .optNoRepeatNgram(s.noRepeatNgram).optTrainingConfig(s.trainingConfig).build();
     }
 
     static ImageEncoder resolveEncoder(String spec) {

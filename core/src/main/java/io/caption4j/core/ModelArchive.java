@@ -46,15 +46,19 @@ final class ModelArchive {
     static final class Settings {
         final String encoderSpec, encoderId;
         final int poolWindow, beamSize, maxLength;
+        /** The decoding's n-gram blocking (0: none; files written before it existed have none). */
+        final int noRepeatNgram;
         /** The training configuration JSON, or null. */
         final String trainingConfig;
 
-        Settings(String encoderSpec, String encoderId, int poolWindow, int beamSize, int maxLength, String trainingConfig) {
+        Settings(String encoderSpec, String encoderId, int poolWindow, int beamSize, int maxLength, int noRepeatNgram,
+                 String trainingConfig) {
             this.encoderSpec = encoderSpec;
             this.encoderId = encoderId;
             this.poolWindow = poolWindow;
             this.beamSize = beamSize;
             this.maxLength = maxLength;
+            this.noRepeatNgram = noRepeatNgram;
             this.trainingConfig = trainingConfig;
         }
     }
@@ -81,6 +85,9 @@ final class ModelArchive {
         m.put("poolWindow", s.poolWindow);
         m.put("beamSize", s.beamSize);
         m.put("maxLength", s.maxLength);
+        if (s.noRepeatNgram > 0) {
+            m.put("noRepeatNgram", s.noRepeatNgram);
+        }
         m.put("parameters", half ? "float16" : "float32");
         if (s.trainingConfig != null) {
             m.set("training", JSON.readTree(s.trainingConfig));
@@ -140,7 +147,7 @@ final class ModelArchive {
         JsonNode training = m.get("training");
         Settings s = new Settings(m.path("encoder").path("spec").asText(null), m.path("encoder").path("id").asText(null),
                 m.path("poolWindow").asInt(1), m.path("beamSize").asInt(3), m.path("maxLength").asInt(40),
-                training == null ? null : training.toString());
+                m.path("noRepeatNgram").asInt(0), training == null ? null : training.toString());
         checkParams(entries.get(PARAMS), name);          // before the encoder is looked up: a damaged file says so first
         return new ModelArchive(name, s, entries);
     }

@@ -59,7 +59,12 @@ public final class ModelFiles {
 
     /** As {@link #fromCheckpoint(Checkpoint)} with the model's default beam size (1 = greedy) and maximum length. */
     public static CaptionModel fromCheckpoint(Checkpoint checkpoint, int beamSize, int maxLength) {
-        return builder(checkpoint).optBeamSize(beamSize).optMaxLength(maxLength).build();
+        return fromCheckpoint(checkpoint, beamSize, maxLength, 0);
+    }
+
+    /** As {@link #fromCheckpoint(Checkpoint, int, int)} with the model's default n-gram blocking (0: none). */
+    public static CaptionModel fromCheckpoint(Checkpoint checkpoint, int beamSize, int maxLength, int noRepeatNgram) {
+        return builder(checkpoint).optBeamSize(beamSize).optMaxLength(maxLength).optNoRepeatNgram(noRepeatNgram).build();
     }
 
     private static CaptionModel.Builder builder(Checkpoint checkpoint) {

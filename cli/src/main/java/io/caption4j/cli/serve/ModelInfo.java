@@ -35,6 +35,7 @@ public final class ModelInfo {
         DecodeOptions d = model.defaultOptions();
         m.put("beam", d.beamSize);
         m.put("max_length", d.maxLength);
+        m.put("no_repeat_ngram", d.noRepeatNgram);
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("max_beam", limits.maxBeam);
         l.put("max_length", limits.maxLength);

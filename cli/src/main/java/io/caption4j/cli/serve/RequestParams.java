@@ -64,15 +64,21 @@ final class RequestParams {
             o = DecodeOptions.sample(temperature != null ? temperature : 1.0, topK != null ? topK : 0,     // a drawn seed
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(1L << 48)); // stays exact in JavaScript
         }
-        return o.withMaxLength(max != null ? max : defaults.maxLength);
+        return o.withMaxLength(max != null ? max : defaults.maxLength).withNoRepeatNgram(defaults.noRepeatNgram);
     }
 
-    /** The decoding as the response reports it: strategy, beam, max_length, and the sampling's settings and seed. */
+    /**
+     * The decoding as the response reports it: strategy, beam, max_length, the model's n-gram blocking if any, and the
+     * sampling's settings and seed.
+     */
     static Map<String, Object> describe(DecodeOptions o) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("strategy", o.strategy.name().toLowerCase(Locale.ROOT));
         m.put("beam", o.beamSize);
         m.put("max_length", o.maxLength);
+        if (o.noRepeatNgram > 0) {
+            m.put("no_repeat_ngram", o.noRepeatNgram);
+        }
         if (o.strategy == DecodeOptions.Strategy.SAMPLE) {
             m.put("temperature", o.temperature);
             m.put("top_k", o.topK);

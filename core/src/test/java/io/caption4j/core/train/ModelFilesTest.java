@@ -57,7 +57,24 @@ class ModelFilesTest {
         try (CaptionModel m = ModelFiles.fromCheckpoint(ck, 1, 7)) {
             assertEquals(DecodeOptions.Strategy.GREEDY, m.defaultOptions().strategy);
             assertEquals(7, m.defaultOptions().maxLength);
+            assertEquals(0, m.defaultOptions().noRepeatNgram, "no blocking unless asked");
         }
+    }
+
+    @Test
+    void aModelKeepsItsNgramBlockingThroughSaveAndLoad() throws IOException {
+        Path file = tmp.resolve("blocking.zip");
+        try (CaptionModel m = ModelFiles.fromCheckpoint(Checkpoint.load(checkpointFile), 4, 9, 3)) {
+            assertEquals(3, m.defaultOptions().noRepeatNgram);
+            m.save(file);
+        }
+        try (CaptionModel back = CaptionModel.load(file)) {
+            assertEquals(3, back.defaultOptions().noRepeatNgram);
+            assertEquals(4, back.defaultOptions().beamSize);
+        }
+        CaptionException e = assertThrows(CaptionException.class,
+                () -> ModelFiles.fromCheckpoint(Checkpoint.load(checkpointFile), 3, 9, -1));
+        assertTrue(e.getMessage().contains("noRepeatNgram"), e.getMessage());
     }
 
     @Test
