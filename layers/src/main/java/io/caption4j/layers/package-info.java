@@ -76,8 +76,8 @@
  * {@code cellB} = bias_ih, {@code cellBh} = bias_hh); PyTorch's gate order</td></tr>
  * <tr><td>h_t, c_t</td><td>{@code h}, {@code c}</td><td>{@code DecoderMath.State.h}, {@code .c}</td></tr>
  * <tr><td>deep output L_o(E y + L_h h_t + L_z z_t)</td><td>{@code fc} (on dropout(h))</td>
- * <td>logits = relu(h W_1 + b_1) W + b with {@code outW1}, {@code outB1}, {@code outW}, {@code outB}: from h only,
- * no dropout ({@code DecoderMath.output})</td></tr>
+ * <td>logits = relu(h W_1 + b_1) W + b with {@code outW1}, {@code outB1}, {@code outW}, {@code outB}: from h only
+ * ({@code DecoderMath.output}); dropout on h in training with {@code outputDropout} p (off by default)</td></tr>
  * <tr><td>p(y_t)</td><td>{@code predictions}</td><td>logits [B, V, T] (training), [B, V] (a step)</td></tr>
  * <tr><td>doubly stochastic attention, lambda</td><td>{@code alpha_c}: alpha_c * mean((1 - sum_t alpha)^2)</td>
  * <td>{@code attentionPenalty}: lambda / B * sum_b sum_i (1 - sum_t alpha_bti)^2 over unmasked steps (a sum over
