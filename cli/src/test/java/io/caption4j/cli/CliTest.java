@@ -145,12 +145,14 @@ class CliTest {
         }
 
         Path model = tmp.resolve("model.zip");
-        r = run("export", "--checkpoint", out + "/best.zip", "--out", model.toString(), "--float16");
+        r = run("export", "--checkpoint", out + "/best.zip", "--out", model.toString(), "--float16",
+                "--no-repeat-ngram", "3");
         assertEquals("0", r[0], r[2]);
         r = run("evaluate", "--model", model.toString(), "--dataset", "file", "--data", csv.toString(), "--cache", cache,
                 "--predictions", tmp.resolve("pred2.json").toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("BLEU-4"), r[1]);
+        assertTrue(r[1].contains("no repeated 3-gram"), "the model's blocking is used: " + r[1]);
         r = run("describe", "--model", model.toString(), "--json", "--attention", tmp.resolve("att.png").toString(),
                 csv.getParent().resolve("p0.png").toString());
         assertEquals("0", r[0], r[2]);
@@ -206,6 +208,8 @@ class CliTest {
         }
         String[] r = run("describe", "--model", model.toString(), "--beam", "1000", photo.toString());
         assertOneLineError(r, "--beam must be between 1 and 50");
+        r = run("describe", "--model", model.toString(), "--no-repeat-ngram", "-1", photo.toString());
+        assertOneLineError(r, "--no-repeat-ngram must be >= 0");
 
         Path bomb = tmp.resolve("bomb.zip");                   // 64 MiB of zeros in 64 KB: refused, not read whole
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(bomb))) {
