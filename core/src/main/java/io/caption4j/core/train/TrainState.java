@@ -54,6 +54,9 @@ public final class TrainState {
         public String toString() {
             String train = Double.isNaN(trainReward) ? String.format("train loss %.4f", trainLoss)
                     : String.format("train CIDEr-D greedy %.4f, sampled %.4f", trainReward, trainSampleReward);
+            if (Double.isNaN(devLoss)) {
+                return String.format("epoch %d: %s, no dev set (%.0f s)", epoch, train, seconds);
+            }
             return String.format("epoch %d: %s, dev loss %.4f, BLEU-4 %.4f, CIDEr-D %.4f, ROUGE-L %.4f, "
                     + "attention entropy / ln L %.3f (%.0f s)",
                     epoch, train, devLoss, bleu4, ciderD, rougeL, attentionEntropy, seconds);

@@ -48,6 +48,17 @@ class TrainingLoopPartsTest {
     }
 
     @Test
+    void anEpochLineSaysNoDevSetRatherThanNaN() {
+        TrainState.EpochResult r = new TrainState.EpochResult();
+        r.epoch = 2;
+        r.trainLoss = 3.25;
+        r.devLoss = Double.NaN;
+        assertEquals("epoch 2: train loss 3.2500, no dev set (0 s)", r.toString());
+        r.devLoss = 3.5;
+        assertTrue(r.toString().contains("dev loss 3.5000, BLEU-4"), r.toString());
+    }
+
+    @Test
     void checkpointsAreDueEveryNStepsOrMMinutesAndTimeAddsUpOverSessions() {
         TrainConfig c = new TrainConfig();
         c.checkpointEverySteps = 3;
