@@ -6,14 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import io.caption4j.core.CaptionException;
 import io.caption4j.core.data.CaptionBatcher;
 import io.caption4j.core.data.CaptionDataset;
 import io.caption4j.core.data.EpochSampler;
 import io.caption4j.core.data.FeatureSource;
-import io.caption4j.core.image.EncodedImage;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.text.Vocabulary;
 import io.caption4j.core.train.Checkpoint;
@@ -214,14 +212,7 @@ public final class SparkTrainer {
     }
 
     private long[] featureSizes(TrainConfig c) {
-        for (CaptionDataset.Example e : train.examples()) {
-            Map<CaptionDataset.Example, EncodedImage> f = features(c).features(List.of(e));
-            if (!f.isEmpty()) {
-                EncodedImage x = f.values().iterator().next();
-                return new long[]{x.channels(), x.pooled().length(), x.regions()};
-            }
-        }
-        throw new CaptionException("None of the " + train.examples().size() + " training images could be read");
+        return Trainer.featureSizes(train, features(c));
     }
 
     /** Trains epoch after epoch until the last one, an early stop or the step limit. */

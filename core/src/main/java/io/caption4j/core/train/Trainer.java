@@ -249,6 +249,14 @@ public final class Trainer {
     }
 
     private long[] featureSizes() {
+        return featureSizes(train, features);
+    }
+
+    /**
+     * {channels, pooled size, regions} of the features of the first readable training image (also SparkTrainer's);
+     * a CaptionException when none can be read.
+     */
+    public static long[] featureSizes(CaptionDataset train, FeatureSource features) {
         for (CaptionDataset.Example e : train.examples()) {
             Map<CaptionDataset.Example, EncodedImage> f = features.features(List.of(e));
             if (!f.isEmpty()) {
