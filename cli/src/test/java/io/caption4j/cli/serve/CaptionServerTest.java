@@ -48,21 +48,26 @@ public class CaptionServerTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            float[] f = new float[4 * 3];
-            for (int i = 0; i < 4; i++) {
-                int rgb = image.getRGB((i % 2) * (image.getWidth() - 1), (i / 2) * (image.getHeight() - 1));
-                f[3 * i] = ((rgb >> 16) & 255) / 255f;
-                f[3 * i + 1] = ((rgb >> 8) & 255) / 255f;
-                f[3 * i + 2] = (rgb & 255) / 255f;
-            }
-            var s = Nd4j.create(f, new long[]{4, 3}, DataType.FLOAT);
-            return new EncodedImage(s, s.mean(0), 2, 2);
+            return corners(image);
         }
 
         @Override
         public String id() {
             return "slow";
         }
+    }
+
+    /** The test encoders' features: the RGB of the photo's four corners as a 2x2 grid of 3 channels. */
+    static EncodedImage corners(BufferedImage image) {
+        float[] f = new float[4 * 3];
+        for (int i = 0; i < 4; i++) {
+            int rgb = image.getRGB((i % 2) * (image.getWidth() - 1), (i / 2) * (image.getHeight() - 1));
+            f[3 * i] = ((rgb >> 16) & 255) / 255f;
+            f[3 * i + 1] = ((rgb >> 8) & 255) / 255f;
+            f[3 * i + 2] = (rgb & 255) / 255f;
+        }
+        var s = Nd4j.create(f, new long[]{4, 3}, DataType.FLOAT);                         // [regions, channels]
+        return new EncodedImage(s, s.mean(0), 2, 2);
     }
 
     public static CaptionModel model(long sleepMs) {

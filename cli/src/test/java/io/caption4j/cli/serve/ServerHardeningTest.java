@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 import io.caption4j.core.CaptionModel;
@@ -28,8 +27,6 @@ import io.caption4j.core.text.Vocabulary;
 import io.caption4j.layers.CaptionNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -67,15 +64,7 @@ class ServerHardeningTest {
             if (outOfMemory) {
                 throw new OutOfMemoryError("Java heap space");
             }
-            float[] f = new float[4 * 3];
-            for (int i = 0; i < 4; i++) {
-                int rgb = image.getRGB((i % 2) * (image.getWidth() - 1), (i / 2) * (image.getHeight() - 1));
-                f[3 * i] = ((rgb >> 16) & 255) / 255f;
-                f[3 * i + 1] = ((rgb >> 8) & 255) / 255f;
-                f[3 * i + 2] = (rgb & 255) / 255f;
-            }
-            var s = Nd4j.create(f, new long[]{4, 3}, DataType.FLOAT);
-            return new EncodedImage(s, s.mean(0), 2, 2);
+            return CaptionServerTest.corners(image);
         }
 
         @Override
@@ -256,9 +245,9 @@ class ServerHardeningTest {
         i.writeInt(w);
         i.writeInt(h);
         i.write(new byte[]{16, 6, 0, 0, 0});
-        chunk(out, "IHDR", ihdr.toByteArray());
-        chunk(out, "IDAT", z.toByteArray());
-        chunk(out, "IEND", new byte[0]);
+        DecodeBombTest.chunk(out, "IHDR", ihdr.toByteArray());
+        DecodeBombTest.chunk(out, "IDAT", z.toByteArray());
+        DecodeBombTest.chunk(out, "IEND", new byte[0]);
         return png.toByteArray();
     }
 
@@ -269,17 +258,6 @@ class ServerHardeningTest {
         int len = d.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
         d.end();
         return java.util.Arrays.copyOf(buf, len);
-    }
-
-    private static void chunk(DataOutputStream out, String type, byte[] data) throws IOException {
-        out.writeInt(data.length);
-        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-        out.write(t);
-        out.write(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeInt((int) crc.getValue());
     }
 
     @Test
