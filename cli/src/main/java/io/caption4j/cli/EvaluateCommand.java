@@ -40,9 +40,9 @@ final class EvaluateCommand implements Callable<Integer> {
     int beam;
     @Option(names = "--max-length", description = "Maximum caption length (default: the model's).")
     Integer maxLength;
-    @Option(names = "--length-penalty", defaultValue = "1.0", description = "Beam scores are log P / length^alpha: 0 = raw "
-            + "log-probability (favours short captions), 1 = per-word mean (default: ${DEFAULT-VALUE}).")
-    double lengthPenalty;
+    @Option(names = "--length-penalty", description = "Beam scores are log P / length^alpha: 0 = raw "
+            + "log-probability (favours short captions), 1 = per-word mean (default: the model's, 1 for a checkpoint).")
+    Double lengthPenalty;
     @Option(names = "--no-repeat-ngram", description = "Never repeat an n-gram of this many words in a caption, 0 = no "
             + "blocking (default: the model's).")
     Integer noRepeatNgram;
@@ -59,7 +59,7 @@ final class EvaluateCommand implements Callable<Integer> {
         if (beam < 1) {
             throw new IllegalArgumentException("--beam must be >= 1");
         }
-        if (!(lengthPenalty >= 0)) {
+        if (lengthPenalty != null && !(lengthPenalty >= 0)) {
             throw new IllegalArgumentException("--length-penalty must be >= 0");
         }
         if (noRepeatNgram != null && noRepeatNgram < 0) {
@@ -80,7 +80,9 @@ final class EvaluateCommand implements Callable<Integer> {
         DecodeOptions o = DecodeOptions.beamOrGreedy(beam)
                 .withMaxLength(maxLength != null ? maxLength : m.defaultOptions().maxLength);
         if (beam > 1) {
-            o = o.withLengthPenalty(lengthPenalty);
+            DecodeOptions d = m.defaultOptions();
+            o = o.withLengthPenalty(lengthPenalty != null ? lengthPenalty
+                    : d.strategy == DecodeOptions.Strategy.BEAM ? d.lengthPenalty : 1.0);
         }
         o = o.withNoRepeatNgram(noRepeatNgram != null ? noRepeatNgram : m.defaultOptions().noRepeatNgram);
         long t0 = System.nanoTime();
@@ -102,7 +104,7 @@ final class EvaluateCommand implements Callable<Integer> {
             n.put("caption", x.caption());
         }
         Files.writeString(outFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
-        String decoding = (beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + lengthPenalty)
+        String decoding = (beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + o.lengthPenalty)
                 + (o.noRepeatNgram > 0 ? ", no repeated " + o.noRepeatNgram + "-gram" : "");
         System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, decoding, secs);
         System.out.println("| BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D | ROUGE-L |");

@@ -29,12 +29,15 @@ final class ExportCommand implements Callable<Integer> {
             description = "The model's default n-gram blocking: no caption repeats an n-gram of this many words, 0 = none "
                     + "(default: ${DEFAULT-VALUE}).")
     int noRepeatNgram;
+    @Option(names = "--length-penalty", defaultValue = "1.0",
+            description = "The model's default beam length penalty: log P / length^alpha (default: ${DEFAULT-VALUE}).")
+    double lengthPenalty;
 
     @Override
     public Integer call() throws IOException {
         Checkpoint ck = Checkpoint.load(checkpoint);
         try (CaptionModel m = ModelFiles.fromCheckpoint(ck, beam, maxLength != null ? maxLength : ck.config.maxLength,
-                noRepeatNgram)) {
+                noRepeatNgram, lengthPenalty)) {
             m.save(out, half);
         }
         System.out.printf("Wrote %s (%.1f MB, %s, epoch %d of the run)%n", out, Files.size(out) / 1e6,

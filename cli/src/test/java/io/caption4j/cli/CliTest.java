@@ -146,13 +146,13 @@ class CliTest {
 
         Path model = tmp.resolve("model.zip");
         r = run("export", "--checkpoint", out + "/best.zip", "--out", model.toString(), "--float16",
-                "--no-repeat-ngram", "3");
+                "--no-repeat-ngram", "3", "--length-penalty", "0.5");
         assertEquals("0", r[0], r[2]);
         r = run("evaluate", "--model", model.toString(), "--dataset", "file", "--data", csv.toString(), "--cache", cache,
                 "--predictions", tmp.resolve("pred2.json").toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("BLEU-4"), r[1]);
-        assertTrue(r[1].contains("no repeated 3-gram"), "the model's blocking is used: " + r[1]);
+        assertTrue(r[1].contains("length penalty 0.5, no repeated 3-gram"), "the model's decoding is used: " + r[1]);
         r = run("describe", "--model", model.toString(), "--json", "--attention", tmp.resolve("att.png").toString(),
                 csv.getParent().resolve("p0.png").toString());
         assertEquals("0", r[0], r[2]);

@@ -73,6 +73,9 @@ public final class CaptionModel implements AutoCloseable {
         this.step = AttentionDecoderStep.of(network);
         this.stepIteration = network.getConfiguration().getIterationCount();
         DecodeOptions d = DecodeOptions.beamOrGreedy(b.beamSize);
+        if (d.strategy == DecodeOptions.Strategy.BEAM) {
+            d = d.withLengthPenalty(b.lengthPenalty);
+        }
         this.defaults = d.withMaxLength(b.maxLength).withNoRepeatNgram(b.noRepeatNgram);
         this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
         this.trainingConfig = b.trainingConfig;
@@ -102,6 +105,7 @@ public final class CaptionModel implements AutoCloseable {
         private EmbeddingMode embeddingMode;
         private INDArray embeddings;
         private int poolWindow = 1, beamSize = 3, maxLength = 40, noRepeatNgram;
+        private double lengthPenalty = 1.0;
         private boolean ownsNetwork;
         private String trainingConfig;
 
@@ -187,6 +191,15 @@ public final class CaptionModel implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Default length penalty of beam search: hypotheses scored by log P / length^alpha (default 1: per-word mean;
+         * 0: raw log-probability, which favours short captions).
+         */
+        public Builder optLengthPenalty(double alpha) {
+            this.lengthPenalty = alpha;
+            return this;
+        }
+
         /** Default maximum caption length in words (default 40). */
         public Builder optMaxLength(int n) {
             this.maxLength = n;
@@ -215,6 +228,9 @@ public final class CaptionModel implements AutoCloseable {
             if (poolWindow < 1 || beamSize < 1 || maxLength < 1) {
                 throw new CaptionException("poolWindow, beamSize and maxLength must be >= 1 (got " + poolWindow + ", "
                         + beamSize + ", " + maxLength + ")");
+            }
+            if (!(lengthPenalty >= 0) || Double.isInfinite(lengthPenalty)) {
+                throw new CaptionException("lengthPenalty must be finite and >= 0, got " + lengthPenalty);
             }
             if (noRepeatNgram < 0) {
                 throw new CaptionException("noRepeatNgram must be >= 0 (0 = no blocking), got " + noRepeatNgram);
@@ -435,7 +451,8 @@ public final class CaptionModel implements AutoCloseable {
             throw new CaptionException("save needs a file, got null");
         }
         ModelArchive.Settings s = new ModelArchive.Settings(encoderSpec, encoder.id(), poolWindow, defaults.beamSize,
-                defaults.maxLength, defaults.noRepeatNgram, trainingConfig);
+                defaults.maxLength, defaults.noRepeatNgram,
+                defaults.strategy == DecodeOptions.Strategy.BEAM ? defaults.lengthPenalty : 1.0, trainingConfig);
         try {
             ModelArchive.write(file, s, network, vocabulary, half);
         } catch (IOException e) {
@@ -483,7 +500,7 @@ public final class CaptionModel implements AutoCloseable {
         CaptionNetwork net = archive.network();
         return builder().setEncoder(enc).optEncoderSpec(s.encoderSpec).setVocabulary(archive.vocabulary()).owningDecoder(net)
                 .optPoolWindow(s.poolWindow).optBeamSize(s.beamSize).optMaxLength(s.maxLength)
-                .optNoRepeatNgram(s.noRepeatNgram).optTrainingConfig(s.trainingConfig).build();
+                .optNoRepeatNgram(s.noRepeatNgram).optLengthPenalty(s.lengthPenalty).optTrainingConfig(s.trainingConfig).build();
     }
 
     static ImageEncoder resolveEncoder(String spec) {

@@ -48,17 +48,20 @@ final class ModelArchive {
         final int poolWindow, beamSize, maxLength;
         /** The decoding's n-gram blocking (0: none; files written before it existed have none). */
         final int noRepeatNgram;
+        /** Beam search's length penalty alpha (log P / length^alpha; files written before it existed have 1). */
+        final double lengthPenalty;
         /** The training configuration JSON, or null. */
         final String trainingConfig;
 
         Settings(String encoderSpec, String encoderId, int poolWindow, int beamSize, int maxLength, int noRepeatNgram,
-                 String trainingConfig) {
+                 double lengthPenalty, String trainingConfig) {
             this.encoderSpec = encoderSpec;
             this.encoderId = encoderId;
             this.poolWindow = poolWindow;
             this.beamSize = beamSize;
             this.maxLength = maxLength;
             this.noRepeatNgram = noRepeatNgram;
+            this.lengthPenalty = lengthPenalty;
             this.trainingConfig = trainingConfig;
         }
     }
@@ -87,6 +90,9 @@ final class ModelArchive {
         m.put("maxLength", s.maxLength);
         if (s.noRepeatNgram > 0) {
             m.put("noRepeatNgram", s.noRepeatNgram);
+        }
+        if (s.lengthPenalty != 1.0) {
+            m.put("lengthPenalty", s.lengthPenalty);
         }
         m.put("parameters", half ? "float16" : "float32");
         if (s.trainingConfig != null) {
@@ -147,7 +153,8 @@ final class ModelArchive {
         JsonNode training = m.get("training");
         Settings s = new Settings(m.path("encoder").path("spec").asText(null), m.path("encoder").path("id").asText(null),
                 m.path("poolWindow").asInt(1), m.path("beamSize").asInt(3), m.path("maxLength").asInt(40),
-                m.path("noRepeatNgram").asInt(0), training == null ? null : training.toString());
+                m.path("noRepeatNgram").asInt(0), m.path("lengthPenalty").asDouble(1.0),
+                training == null ? null : training.toString());
         checkParams(entries.get(PARAMS), name);          // before the encoder is looked up: a damaged file says so first
         return new ModelArchive(name, s, entries);
     }

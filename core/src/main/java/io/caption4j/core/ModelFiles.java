@@ -64,7 +64,14 @@ public final class ModelFiles {
 
     /** As {@link #fromCheckpoint(Checkpoint, int, int)} with the model's default n-gram blocking (0: none). */
     public static CaptionModel fromCheckpoint(Checkpoint checkpoint, int beamSize, int maxLength, int noRepeatNgram) {
-        return builder(checkpoint).optBeamSize(beamSize).optMaxLength(maxLength).optNoRepeatNgram(noRepeatNgram).build();
+        return fromCheckpoint(checkpoint, beamSize, maxLength, noRepeatNgram, 1.0);
+    }
+
+    /** As {@link #fromCheckpoint(Checkpoint, int, int, int)} with the beam's default length penalty. */
+    public static CaptionModel fromCheckpoint(Checkpoint checkpoint, int beamSize, int maxLength, int noRepeatNgram,
+                                              double lengthPenalty) {
+        return builder(checkpoint).optBeamSize(beamSize).optMaxLength(maxLength).optNoRepeatNgram(noRepeatNgram)
+                .optLengthPenalty(lengthPenalty).build();
     }
 
     private static CaptionModel.Builder builder(Checkpoint checkpoint) {

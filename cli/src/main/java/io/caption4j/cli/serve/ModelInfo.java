@@ -36,6 +36,7 @@ public final class ModelInfo {
         m.put("beam", d.beamSize);
         m.put("max_length", d.maxLength);
         m.put("no_repeat_ngram", d.noRepeatNgram);
+        m.put("length_penalty", d.lengthPenalty);
         Map<String, Object> l = new LinkedHashMap<>();
         l.put("max_beam", limits.maxBeam);
         l.put("max_length", limits.maxLength);

@@ -60,6 +60,9 @@ final class RequestParams {
         } else if (s == DecodeOptions.Strategy.BEAM) {
             int k = defaults.strategy == DecodeOptions.Strategy.BEAM ? defaults.beamSize : Math.min(3, maxBeam);
             o = DecodeOptions.beam(beam != null ? beam : k);
+            if (defaults.strategy == DecodeOptions.Strategy.BEAM) {
+                o = o.withLengthPenalty(defaults.lengthPenalty);                  // the model's, as its beam size
+            }
         } else {
             o = DecodeOptions.sample(temperature != null ? temperature : 1.0, topK != null ? topK : 0,     // a drawn seed
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(1L << 48)); // stays exact in JavaScript
@@ -78,6 +81,9 @@ final class RequestParams {
         m.put("max_length", o.maxLength);
         if (o.noRepeatNgram > 0) {
             m.put("no_repeat_ngram", o.noRepeatNgram);
+        }
+        if (o.strategy == DecodeOptions.Strategy.BEAM) {
+            m.put("length_penalty", o.lengthPenalty);
         }
         if (o.strategy == DecodeOptions.Strategy.SAMPLE) {
             m.put("temperature", o.temperature);

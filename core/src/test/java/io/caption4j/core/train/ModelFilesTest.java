@@ -62,16 +62,24 @@ class ModelFilesTest {
     }
 
     @Test
-    void aModelKeepsItsNgramBlockingThroughSaveAndLoad() throws IOException {
+    void aModelKeepsItsNgramBlockingAndLengthPenaltyThroughSaveAndLoad() throws IOException {
         Path file = tmp.resolve("blocking.zip");
-        try (CaptionModel m = ModelFiles.fromCheckpoint(Checkpoint.load(checkpointFile), 4, 9, 3)) {
+        try (CaptionModel m = ModelFiles.fromCheckpoint(Checkpoint.load(checkpointFile), 4, 9, 3, 0.5)) {
             assertEquals(3, m.defaultOptions().noRepeatNgram);
+            assertEquals(0.5, m.defaultOptions().lengthPenalty);
             m.save(file);
         }
         try (CaptionModel back = CaptionModel.load(file)) {
             assertEquals(3, back.defaultOptions().noRepeatNgram);
+            assertEquals(0.5, back.defaultOptions().lengthPenalty);
             assertEquals(4, back.defaultOptions().beamSize);
         }
+        try (CaptionModel plain = ModelFiles.fromCheckpoint(Checkpoint.load(checkpointFile), 4, 9)) {
+            assertEquals(1.0, plain.defaultOptions().lengthPenalty, "per-word mean unless asked");
+        }
+        CaptionException bad = assertThrows(CaptionException.class,
+                () -> ModelFiles.fromCheckpoint(Checkpoint.load(checkpointFile), 3, 9, 0, -1));
+        assertTrue(bad.getMessage().contains("lengthPenalty"), bad.getMessage());
         CaptionException e = assertThrows(CaptionException.class,
                 () -> ModelFiles.fromCheckpoint(Checkpoint.load(checkpointFile), 3, 9, -1));
         assertTrue(e.getMessage().contains("noRepeatNgram"), e.getMessage());
