@@ -44,12 +44,6 @@ final class DescribeCommand implements Callable<Integer> {
             + "with several images, -1, -2, ... are added before .png.")
     Path attention;
 
-    /** A beam search with the model's length penalty when the model's own decoding is a beam search. */
-    static DecodeOptions withModelPenalty(DecodeOptions o, DecodeOptions model) {
-        return o.strategy == DecodeOptions.Strategy.BEAM && model.strategy == DecodeOptions.Strategy.BEAM
-                ? o.withLengthPenalty(model.lengthPenalty) : o;
-    }
-
     /** Largest beam and caption length accepted (a beam of 1,000 took 3.7 GB). */
     static final int MAX_BEAM = 50, MAX_LENGTH = 200;
 
@@ -74,9 +68,11 @@ final class DescribeCommand implements Callable<Integer> {
         }
         try (CaptionModel m = model == null ? CaptionModel.pretrained() : ModelFiles.open(model)) {
             DecodeOptions d = m.defaultOptions();
-            DecodeOptions o = (beam == null ? d : withModelPenalty(DecodeOptions.beamOrGreedy(beam), d))
-                    .withMaxLength(maxLength != null ? maxLength : d.maxLength)
-                    .withNoRepeatNgram(noRepeatNgram != null ? noRepeatNgram : d.noRepeatNgram);
+            DecodeOptions o = (beam == null ? d : DecodeOptions.beamOrGreedy(beam).withModelDefaults(d))
+                    .withMaxLength(maxLength != null ? maxLength : d.maxLength);
+            if (noRepeatNgram != null) {
+                o = o.withNoRepeatNgram(noRepeatNgram);
+            }
             int failed = 0;
             for (int i = 0; i < images.size(); i++) {
                 Path p = images.get(i);

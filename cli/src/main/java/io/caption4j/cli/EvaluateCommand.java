@@ -77,14 +77,14 @@ final class EvaluateCommand implements Callable<Integer> {
         if (limit > 0 && limit < images.size()) {
             images = images.subList(0, limit);
         }
-        DecodeOptions o = DecodeOptions.beamOrGreedy(beam)
+        DecodeOptions o = DecodeOptions.beamOrGreedy(beam).withModelDefaults(m.defaultOptions())
                 .withMaxLength(maxLength != null ? maxLength : m.defaultOptions().maxLength);
-        if (beam > 1) {
-            DecodeOptions d = m.defaultOptions();
-            o = o.withLengthPenalty(lengthPenalty != null ? lengthPenalty
-                    : d.strategy == DecodeOptions.Strategy.BEAM ? d.lengthPenalty : 1.0);
+        if (beam > 1 && lengthPenalty != null) {
+            o = o.withLengthPenalty(lengthPenalty);
         }
-        o = o.withNoRepeatNgram(noRepeatNgram != null ? noRepeatNgram : m.defaultOptions().noRepeatNgram);
+        if (noRepeatNgram != null) {
+            o = o.withNoRepeatNgram(noRepeatNgram);
+        }
         long t0 = System.nanoTime();
         List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(m.network()), images, features,
                 m.vocabulary(), o, 16, "decoding", new ProgressBarListener());

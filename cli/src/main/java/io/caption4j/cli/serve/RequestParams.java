@@ -60,14 +60,11 @@ final class RequestParams {
         } else if (s == DecodeOptions.Strategy.BEAM) {
             int k = defaults.strategy == DecodeOptions.Strategy.BEAM ? defaults.beamSize : Math.min(3, maxBeam);
             o = DecodeOptions.beam(beam != null ? beam : k);
-            if (defaults.strategy == DecodeOptions.Strategy.BEAM) {
-                o = o.withLengthPenalty(defaults.lengthPenalty);                  // the model's, as its beam size
-            }
         } else {
             o = DecodeOptions.sample(temperature != null ? temperature : 1.0, topK != null ? topK : 0,     // a drawn seed
                     seed != null ? seed : ThreadLocalRandom.current().nextLong(1L << 48)); // stays exact in JavaScript
         }
-        return o.withMaxLength(max != null ? max : defaults.maxLength).withNoRepeatNgram(defaults.noRepeatNgram);
+        return o.withModelDefaults(defaults).withMaxLength(max != null ? max : defaults.maxLength);
     }
 
     /**

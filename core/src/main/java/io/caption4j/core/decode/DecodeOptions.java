@@ -78,6 +78,15 @@ public final class DecodeOptions {
     }
 
     /**
+     * These options with what a model's own decoding says and a caller did not choose: its n-gram blocking and, when
+     * both are beam searches, its length penalty (a request for beam 3 of a model tuned at beam 5 keeps its scoring).
+     */
+    public DecodeOptions withModelDefaults(DecodeOptions model) {
+        DecodeOptions o = withNoRepeatNgram(model.noRepeatNgram);
+        return strategy == Strategy.BEAM && model.strategy == Strategy.BEAM ? o.withLengthPenalty(model.lengthPenalty) : o;
+    }
+
+    /**
      * The same options where no caption repeats an n-gram of {@code n} words ("a man in a red shirt and a man in a red
      * shirt" with n = 3); 0 turns blocking off.
      */

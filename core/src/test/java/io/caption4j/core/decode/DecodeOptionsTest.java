@@ -16,4 +16,18 @@ class DecodeOptionsTest {
         assertEquals(DecodeOptions.beam(3).lengthPenalty, three.lengthPenalty);
         assertThrows(IllegalArgumentException.class, () -> DecodeOptions.beamOrGreedy(0));
     }
+
+    @Test
+    void aModelsBlockingAndBeamScoringCarryOverToOtherStrategies() {
+        DecodeOptions model = DecodeOptions.beam(5).withLengthPenalty(0.5).withNoRepeatNgram(3);
+        DecodeOptions beam3 = DecodeOptions.beam(3).withModelDefaults(model);
+        assertEquals(3, beam3.beamSize);
+        assertEquals(0.5, beam3.lengthPenalty);
+        assertEquals(3, beam3.noRepeatNgram);
+        DecodeOptions greedy = DecodeOptions.greedy().withModelDefaults(model);
+        assertEquals(3, greedy.noRepeatNgram);
+        assertEquals(0.0, greedy.lengthPenalty, "a greedy search has no length penalty");
+        assertEquals(1.0, DecodeOptions.beam(3).withModelDefaults(DecodeOptions.greedy()).lengthPenalty,
+                "a greedy model gives a beam search no penalty of its own");
+    }
 }
