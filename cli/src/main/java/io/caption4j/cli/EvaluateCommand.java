@@ -15,7 +15,6 @@ import io.caption4j.core.decode.DecodeOptions;
 import io.caption4j.core.eval.ObjectMentions;
 import io.caption4j.core.text.Tokenizer;
 import io.caption4j.core.train.Evaluator;
-import io.caption4j.layers.AttentionDecoderStep;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
@@ -86,8 +85,7 @@ final class EvaluateCommand implements Callable<Integer> {
             o = o.withNoRepeatNgram(noRepeatNgram);
         }
         long t0 = System.nanoTime();
-        List<Evaluator.Prediction> p = Evaluator.predict(AttentionDecoderStep.of(m.network()), images, features,
-                m.vocabulary(), o, 16, "decoding", new ProgressBarListener());
+        List<Evaluator.Prediction> p = Evaluator.predict(m, images, features, o, 16, "decoding", new ProgressBarListener());
         double secs = (System.nanoTime() - t0) / 1e9;
         Evaluator.Metrics scores = Evaluator.score(p, new Tokenizer());
         Path outFile = predictions != null ? predictions

@@ -3,8 +3,11 @@ package io.caption4j.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
+import io.caption4j.core.CaptionException;
 import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ModelFiles;
 import io.caption4j.core.train.Checkpoint;
@@ -32,16 +35,35 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--length-penalty", defaultValue = "1.0",
             description = "The model's default beam length penalty: log P / length^alpha (default: ${DEFAULT-VALUE}).")
     double lengthPenalty;
+    @Option(names = "--ensemble-member", paramLabel = "CHECKPOINT",
+            description = "Another training checkpoint of the same vocabulary and encoder features, decoded with the first "
+                    + "as an ensemble (the mean of their next-word distributions); repeat for more members.")
+    List<Path> members = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException {
         Checkpoint ck = Checkpoint.load(checkpoint);
-        try (CaptionModel m = ModelFiles.fromCheckpoint(ck, beam, maxLength != null ? maxLength : ck.config.maxLength,
-                noRepeatNgram, lengthPenalty)) {
+        List<Checkpoint> others = new ArrayList<>();
+        for (Path p : members) {
+            Checkpoint other = Checkpoint.load(p);
+            if (!other.vocabulary.toText().equals(ck.vocabulary.toText())) {
+                throw new CaptionException(p + " has another vocabulary than " + checkpoint + " (" + other.vocabulary.size()
+                        + " against " + ck.vocabulary.size() + " words): ensemble members must share theirs");
+            }
+            String spec = ck.config.encoderSpec().toString();
+            if (!other.config.encoderSpec().toString().equals(spec) || other.config.pool != ck.config.pool) {
+                throw new CaptionException(p + " was trained on " + other.config.encoderSpec() + " pooled " + other.config.pool
+                        + "x" + other.config.pool + ", " + checkpoint + " on " + ck.config.encoderSpec() + " pooled "
+                        + ck.config.pool + "x" + ck.config.pool + ": ensemble members must share their features");
+            }
+            others.add(other);
+        }
+        try (CaptionModel m = ModelFiles.fromCheckpoints(ck, others, beam,
+                maxLength != null ? maxLength : ck.config.maxLength, noRepeatNgram, lengthPenalty)) {
             m.save(out, half);
         }
-        System.out.printf("Wrote %s (%.1f MB, %s, epoch %d of the run)%n", out, Files.size(out) / 1e6,
-                half ? "float16" : "float32", ck.state.epoch);
+        System.out.printf("Wrote %s (%.1f MB, %s, epoch %d of the run%s)%n", out, Files.size(out) / 1e6,
+                half ? "float16" : "float32", ck.state.epoch, others.isEmpty() ? "" : ", " + (others.size() + 1) + " members");
         return 0;
     }
 }

@@ -52,10 +52,14 @@ public final class CaptionModel implements AutoCloseable {
     private final int poolWindow;
     private final Vocabulary vocabulary;
     private final CaptionNetwork network;
+    /** Every decoder: the network, then an ensemble's further members (none for a single model). */
+    private final List<CaptionNetwork> networks;
     /** Whether close() frees the network: one the model made or loaded, not one handed to the builder. */
     private final boolean ownsNetwork;
-    private AttentionDecoderStep step;                // the decoder's inference weights, remade when the network trains
-    private int stepIteration;                        // the network's iteration count when step was made
+    /** Whether close() frees the further members: those of a loaded model. */
+    private final boolean ownsMembers;
+    private final List<AttentionDecoderStep> steps;   // the decoders' inference weights, remade when a network trains
+    private final int[] stepIterations;               // each network's iteration count when its step was made
     private final DecodeOptions defaults;
     private final long featureSize;
     private final int regions;                       // the decoder's training grid, 0 if not recorded
@@ -69,15 +73,24 @@ public final class CaptionModel implements AutoCloseable {
         this.poolWindow = b.poolWindow;
         this.vocabulary = b.vocabulary;
         this.network = network;
+        List<CaptionNetwork> all = new ArrayList<>();
+        all.add(network);
+        all.addAll(b.members);
+        this.networks = List.copyOf(all);
         this.ownsNetwork = b.ownsNetwork;
-        this.step = AttentionDecoderStep.of(network);
-        this.stepIteration = network.getConfiguration().getIterationCount();
+        this.ownsMembers = b.ownsMembers;
+        this.steps = new ArrayList<>();
+        this.stepIterations = new int[networks.size()];
+        for (int j = 0; j < networks.size(); j++) {
+            steps.add(AttentionDecoderStep.of(networks.get(j)));
+            stepIterations[j] = networks.get(j).getConfiguration().getIterationCount();
+        }
         DecodeOptions d = DecodeOptions.beamOrGreedy(b.beamSize);
         if (d.strategy == DecodeOptions.Strategy.BEAM) {
             d = d.withLengthPenalty(b.lengthPenalty);
         }
         this.defaults = d.withMaxLength(b.maxLength).withNoRepeatNgram(b.noRepeatNgram);
-        this.featureSize = ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
+        this.featureSize = featureSize(network);
         this.trainingConfig = b.trainingConfig;
         this.regions = regions;
     }
@@ -107,6 +120,8 @@ public final class CaptionModel implements AutoCloseable {
         private int poolWindow = 1, beamSize = 3, maxLength = 40, noRepeatNgram;
         private double lengthPenalty = 1.0;
         private boolean ownsNetwork;
+        private final List<CaptionNetwork> members = new ArrayList<>();
+        private boolean ownsMembers;
         private String trainingConfig;
 
         /** The image encoder (required). */
@@ -150,10 +165,30 @@ public final class CaptionModel implements AutoCloseable {
             return this;
         }
 
+        /** Further members that are the model's, closed with it (load does this). */
+        private Builder owningMembers(List<CaptionNetwork> networks) {
+            networks.forEach(this::optEnsembleMember);
+            this.ownsMembers = true;
+            return this;
+        }
+
         /** The network given to {@link #setDecoder(CaptionNetwork)} is the model's, closed with it (load does this). */
         private Builder owningDecoder(CaptionNetwork network) {
             setDecoder(network);
             this.ownsNetwork = true;
+            return this;
+        }
+
+        /**
+         * Another trained decoder of the same vocabulary and encoder features, searched together with the first as an
+         * ensemble: each next word's distribution is the mean of the decoders', the attention the mean of their weights.
+         * Call once per further member. It stays yours, as with {@link #setDecoder(CaptionNetwork)}.
+         */
+        public Builder optEnsembleMember(CaptionNetwork network) {
+            if (network == null) {
+                throw new CaptionException("optEnsembleMember needs a network, got null");
+            }
+            members.add(network);
             return this;
         }
 
@@ -244,6 +279,19 @@ public final class CaptionModel implements AutoCloseable {
                 net = networkBuilder.build();
             }
             AttentionDecoder dec = DecoderChecks.decoder(net, vocabulary.size());
+            long features = featureSize(net);
+            for (int j = 0; j < members.size(); j++) {
+                AttentionDecoder m = DecoderChecks.decoder(members.get(j), vocabulary.size());
+                if (featureSize(members.get(j)) != features || m.getRegions() != dec.getRegions()) {
+                    throw new CaptionException("Ensemble member " + (j + 2) + " reads " + featureSize(members.get(j))
+                            + " channels over " + m.getRegions() + " regions but the first decoder " + features + " over "
+                            + dec.getRegions() + ": the members must be trained on the same encoder features");
+                }
+            }
+            if (members.size() + 1 > ModelArchive.MAX_MEMBERS) {
+                throw new CaptionException("An ensemble has at most " + ModelArchive.MAX_MEMBERS + " decoders, got "
+                        + (members.size() + 1));
+            }
             if (encoderSpec == null) {
                 encoderSpec = encoder.id();
             }
@@ -327,19 +375,8 @@ public final class CaptionModel implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         List<EncodedImage> encoded = FeaturePooling.encodeAll(encoder, images, poolWindow);
-        for (EncodedImage e : encoded) {
-            if (e.channels() != featureSize) {
-                throw new CaptionException("The encoder " + encoder.id() + " gives " + e.channels()
-                        + " channels but the decoder expects " + featureSize);
-            }
-            if (regions > 0 && e.regions() != regions) {
-                throw new CaptionException("The decoder was trained on " + regions + " feature regions but the encoder "
-                        + encoder.id() + " with pool window " + poolWindow + " gives " + e.regions() + " (" + e.gridHeight()
-                        + "x" + e.gridWidth() + "): set the pool window the model was trained with (optPoolWindow)");
-            }
-        }
         long t1 = System.nanoTime();
-        List<DecodedCaption> decoded = CaptionSearch.decode(currentStep(), encoded, vocabulary, options);
+        List<DecodedCaption> decoded = decode(encoded, options);
         long t2 = System.nanoTime();
         double ms = (t2 - t0) / 1e6;
         List<Caption> out = new ArrayList<>();
@@ -356,17 +393,50 @@ public final class CaptionModel implements AutoCloseable {
     }
 
     /**
+     * Captions images already encoded with this model's encoder and pooling (from a feature cache, say: what
+     * {@code evaluate} does), in words; a CaptionException if their channels or grid are not the decoder's.
+     */
+    public List<DecodedCaption> decode(List<EncodedImage> encoded, DecodeOptions options) {
+        checkOpen();
+        if (encoded == null || encoded.isEmpty() || options == null) {
+            throw new CaptionException("decode needs at least one encoded image and decoding options");
+        }
+        for (EncodedImage e : encoded) {
+            if (e.channels() != featureSize) {
+                throw new CaptionException("The encoder " + encoder.id() + " gives " + e.channels()
+                        + " channels but the decoder expects " + featureSize);
+            }
+            if (regions > 0 && e.regions() != regions) {
+                throw new CaptionException("The decoder was trained on " + regions + " feature regions but the encoder "
+                        + encoder.id() + " with pool window " + poolWindow + " gives " + e.regions() + " (" + e.gridHeight()
+                        + "x" + e.gridWidth() + "): set the pool window the model was trained with (optPoolWindow)");
+            }
+        }
+        return CaptionSearch.decode(currentSteps(), encoded, vocabulary, options);
+    }
+
+    private static long featureSize(CaptionNetwork network) {
+        return ((FeatureProjection) network.getLayer(CaptionNetwork.PROJECTION).conf().getLayer()).getNIn();
+    }
+
+    /**
      * The decoder's inference weights, remade when the network has trained since they were made, so that describe
      * and save always use the same parameters.
      */
-    private synchronized AttentionDecoderStep currentStep() {
-        int iteration = network.getConfiguration().getIterationCount();
-        if (iteration != stepIteration) {
-            step.close();
-            step = AttentionDecoderStep.of(network);
-            stepIteration = iteration;
+    private synchronized List<AttentionDecoderStep> currentSteps() {
+        for (int j = 0; j < networks.size(); j++) {
+            int iteration = networks.get(j).getConfiguration().getIterationCount();
+            if (iteration != stepIterations[j]) {
+                remakeStep(j);
+            }
         }
-        return step;
+        return List.copyOf(steps);
+    }
+
+    private void remakeStep(int j) {
+        steps.get(j).close();
+        steps.set(j, AttentionDecoderStep.of(networks.get(j)));
+        stepIterations[j] = networks.get(j).getConfiguration().getIterationCount();
     }
 
     /** The image encoder (shared with other models of the same spec: see the encoder provider). */
@@ -388,12 +458,17 @@ public final class CaptionModel implements AutoCloseable {
         return network;
     }
 
+    /** Every decoder network: {@link #network()} first, then an ensemble's further members (one for a single model). */
+    public List<CaptionNetwork> networks() {
+        return networks;
+    }
+
     /** Makes describe use the network's current parameters now (needed only after changing them outside {@code fit}). */
     public synchronized void refresh() {
         checkOpen();
-        step.close();
-        step = AttentionDecoderStep.of(network);
-        stepIteration = network.getConfiguration().getIterationCount();
+        for (int j = 0; j < networks.size(); j++) {
+            remakeStep(j);
+        }
     }
 
     /** The k of the k x k pooling applied to the encoder's grid. */
@@ -421,9 +496,12 @@ public final class CaptionModel implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            step.close();
+            steps.forEach(AttentionDecoderStep::close);
             if (ownsNetwork) {
                 network.close();
+            }
+            if (ownsMembers) {
+                networks.subList(1, networks.size()).forEach(CaptionNetwork::close);
             }
         }
     }
@@ -454,7 +532,7 @@ public final class CaptionModel implements AutoCloseable {
                 defaults.maxLength, defaults.noRepeatNgram,
                 defaults.strategy == DecodeOptions.Strategy.BEAM ? defaults.lengthPenalty : 1.0, trainingConfig);
         try {
-            ModelArchive.write(file, s, network, vocabulary, half);
+            ModelArchive.write(file, s, networks, vocabulary, half);
         } catch (IOException e) {
             throw new CaptionException("Cannot save the model to " + file + ": " + e.getMessage(), e);
         }
@@ -497,8 +575,9 @@ public final class CaptionModel implements AutoCloseable {
             throw new CaptionException(name + " was trained with encoder '" + s.encoderId + "' but the encoder given is '"
                     + enc.id() + "'");
         }
-        CaptionNetwork net = archive.network();
-        return builder().setEncoder(enc).optEncoderSpec(s.encoderSpec).setVocabulary(archive.vocabulary()).owningDecoder(net)
+        List<CaptionNetwork> nets = archive.networks();
+        return builder().setEncoder(enc).optEncoderSpec(s.encoderSpec).setVocabulary(archive.vocabulary())
+                .owningDecoder(nets.get(0)).owningMembers(nets.subList(1, nets.size()))
                 .optPoolWindow(s.poolWindow).optBeamSize(s.beamSize).optMaxLength(s.maxLength)
                 .optNoRepeatNgram(s.noRepeatNgram).optLengthPenalty(s.lengthPenalty).optTrainingConfig(s.trainingConfig).build();
     }

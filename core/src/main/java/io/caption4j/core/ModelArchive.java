@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +32,18 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * The model file, format {@value #FORMAT}: one zip with {@code model.json} (format, encoder spec and identity,
  * pooling, decoding defaults, training configuration, SHA-256 of every other entry), {@code network.json} (the DL4J
  * configuration), {@code params.bin} (header "C4P1", bits, count, then little-endian float32 or float16 values) and
- * {@code vocabulary.txt}. {@link #read} checks the format, completeness and checksums before anything is built, so
- * a wrong, old, truncated or altered file gives an error that says which. {@link CaptionModel} saves and loads
+ * {@code vocabulary.txt}. An ensemble's file, format {@value #ENSEMBLE_FORMAT}, adds {@code "members": N} to the
+ * manifest and each further decoder's two entries under {@code member-2/}, ... {@code member-N/}. {@link #read}
+ * checks the format, completeness and checksums before anything is built, so a wrong, old, truncated or altered file
+ * gives an error that says which. {@link CaptionModel} saves and loads
  * through this class.
  */
 final class ModelArchive {
     static final String FORMAT = "caption4j-model/1";
+    /** The format of a file with several decoders (an ensemble): FORMAT's entries for the first, member-N/ for the rest. */
+    static final String ENSEMBLE_FORMAT = "caption4j-model/2";
+    /** Most decoders an ensemble file may hold. */
+    static final int MAX_MEMBERS = 16;
     static final String MANIFEST = "model.json", NETWORK = "network.json", PARAMS = "params.bin", VOCABULARY = "vocabulary.txt";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARAMS_MAGIC = 0x43345031; // "C4P1"
@@ -69,21 +76,34 @@ final class ModelArchive {
     private final String name;
     private final Settings settings;
     private final Map<String, byte[]> entries;
+    private final int members;
 
-    private ModelArchive(String name, Settings settings, Map<String, byte[]> entries) {
+    private ModelArchive(String name, Settings settings, Map<String, byte[]> entries, int members) {
         this.name = name;
         this.settings = settings;
         this.entries = entries;
+        this.members = members;
+    }
+
+    /** The entry of the j-th decoder (0-based): the first's at the top level, as in a single-decoder file. */
+    static String memberEntry(int j, String entry) {
+        return j == 0 ? entry : "member-" + (j + 1) + "/" + entry;
     }
 
     /** Writes a model file atomically, its parameters in float16 if {@code half} (half the size). */
-    static void write(Path file, Settings s, CaptionNetwork network, Vocabulary vocabulary, boolean half) throws IOException {
+    static void write(Path file, Settings s, List<CaptionNetwork> networks, Vocabulary vocabulary, boolean half)
+            throws IOException {
         Map<String, byte[]> entries = new LinkedHashMap<>();
-        entries.put(NETWORK, network.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
-        entries.put(PARAMS, params(network.params(), half));
+        for (int j = 0; j < networks.size(); j++) {
+            entries.put(memberEntry(j, NETWORK), networks.get(j).getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
+            entries.put(memberEntry(j, PARAMS), params(networks.get(j).params(), half));
+        }
         entries.put(VOCABULARY, vocabulary.toText().getBytes(StandardCharsets.UTF_8));
         ObjectNode m = JSON.createObjectNode();
-        m.put("format", FORMAT);
+        m.put("format", networks.size() == 1 ? FORMAT : ENSEMBLE_FORMAT);
+        if (networks.size() > 1) {
+            m.put("members", networks.size());
+        }
         m.putObject("encoder").put("spec", s.encoderSpec).put("id", s.encoderId);
         m.put("poolWindow", s.poolWindow);
         m.put("beamSize", s.beamSize);
@@ -136,11 +156,22 @@ final class ModelArchive {
             throw new CaptionException(name + ": " + MANIFEST + " is not valid JSON (" + e.getMessage() + ")", e);
         }
         String format = m.path("format").asText("");
-        if (!format.equals(FORMAT)) {
-            throw new CaptionException(name + " has model format '" + format + "'; this caption4j reads " + FORMAT
-                    + (format.startsWith("caption4j-model/") ? " (saved by another caption4j version)" : ""));
+        if (!format.equals(FORMAT) && !format.equals(ENSEMBLE_FORMAT)) {
+            throw new CaptionException(name + " has model format '" + format + "'; this caption4j reads " + FORMAT + " and "
+                    + ENSEMBLE_FORMAT + (format.startsWith("caption4j-model/") ? " (saved by another caption4j version)" : ""));
         }
-        for (String entry : List.of(NETWORK, PARAMS, VOCABULARY)) {
+        int members = format.equals(FORMAT) ? 1 : m.path("members").asInt(0);
+        if (format.equals(ENSEMBLE_FORMAT) && (members < 2 || members > MAX_MEMBERS)) {
+            throw new CaptionException(name + ": an ensemble needs 2 to " + MAX_MEMBERS + " members, its " + MANIFEST
+                    + " says " + m.path("members"));
+        }
+        List<String> required = new ArrayList<>();
+        for (int j = 0; j < members; j++) {
+            required.add(memberEntry(j, NETWORK));
+            required.add(memberEntry(j, PARAMS));
+        }
+        required.add(VOCABULARY);
+        for (String entry : required) {
             byte[] b = entries.get(entry);
             if (b == null) {
                 throw new CaptionException(name + " is incomplete: missing " + entry);
@@ -155,8 +186,10 @@ final class ModelArchive {
                 m.path("poolWindow").asInt(1), m.path("beamSize").asInt(3), m.path("maxLength").asInt(40),
                 m.path("noRepeatNgram").asInt(0), m.path("lengthPenalty").asDouble(1.0),
                 training == null ? null : training.toString());
-        checkParams(entries.get(PARAMS), name);          // before the encoder is looked up: a damaged file says so first
-        return new ModelArchive(name, s, entries);
+        for (int j = 0; j < members; j++) {              // before the encoder is looked up: a damaged file says so first
+            checkParams(entries.get(memberEntry(j, PARAMS)), name);
+        }
+        return new ModelArchive(name, s, entries, members);
     }
 
     /** Largest entry accepted (the params.bin of a 250-million-parameter float32 model); -Dcaption4j.maxModelBytes. */
@@ -169,7 +202,8 @@ final class ModelArchive {
      */
     private static long maxBytes(String entry, Map<String, byte[]> before) {
         long cap = entry.equals(MANIFEST) ? MAX_MANIFEST_BYTES
-                : entry.equals(PARAMS) ? Long.getLong("caption4j.maxModelBytes", DEFAULT_MAX_PARAMS_BYTES) : MAX_TEXT_BYTES;
+                : entry.equals(PARAMS) || entry.endsWith("/" + PARAMS)
+                ? Long.getLong("caption4j.maxModelBytes", DEFAULT_MAX_PARAMS_BYTES) : MAX_TEXT_BYTES;
         byte[] manifest = before.get(MANIFEST);
         if (manifest != null && !entry.equals(MANIFEST)) {
             try {
@@ -188,18 +222,32 @@ final class ModelArchive {
         return settings;
     }
 
-    /** The decoder network, rebuilt from its configuration and parameters. */
-    CaptionNetwork network() {
+    /** The decoder networks (one, or an ensemble's members), rebuilt from their configurations and parameters. */
+    List<CaptionNetwork> networks() {
+        List<CaptionNetwork> out = new ArrayList<>(members);
         try {
-            String json = new String(entries.get(NETWORK), StandardCharsets.UTF_8);
+            for (int j = 0; j < members; j++) {
+                out.add(network(j));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.forEach(CaptionNetwork::close);
+            throw e;
+        }
+    }
+
+    private CaptionNetwork network(int j) {
+        String which = members == 1 ? "the network" : "member " + (j + 1) + "'s network";
+        try {
+            String json = new String(entries.get(memberEntry(j, NETWORK)), StandardCharsets.UTF_8);
             checkClassesPresent(json);
             CaptionNetwork net = new CaptionNetwork(ComputationGraphConfiguration.fromJson(json));
-            net.init(readParams(entries.get(PARAMS), name), false);
+            net.init(readParams(entries.get(memberEntry(j, PARAMS)), name), false);
             return net;
         } catch (CaptionException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CaptionException(name + ": cannot rebuild the network (" + e.getMessage() + ")", e);
+            throw new CaptionException(name + ": cannot rebuild " + which + " (" + e.getMessage() + ")", e);
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
@@ -72,6 +73,18 @@ public final class ModelFiles {
                                               double lengthPenalty) {
         return builder(checkpoint).optBeamSize(beamSize).optMaxLength(maxLength).optNoRepeatNgram(noRepeatNgram)
                 .optLengthPenalty(lengthPenalty).build();
+    }
+
+    /**
+     * As {@link #fromCheckpoint(Checkpoint, int, int, int, double)} with further checkpoints' networks as ensemble members
+     * ({@link CaptionModel.Builder#optEnsembleMember}); the caller checks that they share the vocabulary and features.
+     */
+    public static CaptionModel fromCheckpoints(Checkpoint first, List<Checkpoint> members, int beamSize, int maxLength,
+                                               int noRepeatNgram, double lengthPenalty) {
+        CaptionModel.Builder b = builder(first).optBeamSize(beamSize).optMaxLength(maxLength).optNoRepeatNgram(noRepeatNgram)
+                .optLengthPenalty(lengthPenalty);
+        members.forEach(m -> b.optEnsembleMember(m.network));
+        return b.build();
     }
 
     private static CaptionModel.Builder builder(Checkpoint checkpoint) {

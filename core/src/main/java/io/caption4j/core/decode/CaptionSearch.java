@@ -15,10 +15,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Greedy, beam and sampling decoding over {@link AttentionDecoderStep}. Every strategy stops at {@code <end>} or the
- * maximum length and returns tokens, log-probability and per-word attention; {@link #decode(AttentionDecoderStep, List,
- * Vocabulary, DecodeOptions)} is the whole path from encoded images to words. Beam search runs the k beams of
- * an image as one batch. Stateless: safe for concurrent callers.
+ * Greedy, beam and sampling decoding over {@link AttentionDecoderStep}s. Every strategy stops at {@code <end>} or the
+ * maximum length and returns tokens, log-probability and per-word attention; {@link #decode(List, List, Vocabulary,
+ * DecodeOptions)} is the whole path from encoded images to words. Beam search runs the k beams of an image as one batch.
+ * Several decoders (an ensemble's members) are searched as one: the next word's distribution is the mean of theirs and
+ * the attention the mean of their weights. Stateless: safe for concurrent callers.
  */
 public final class CaptionSearch {
     private CaptionSearch() {
@@ -30,8 +31,18 @@ public final class CaptionSearch {
      */
     public static List<DecodedCaption> decode(AttentionDecoderStep step, List<EncodedImage> images, Vocabulary vocabulary,
                                               DecodeOptions o) {
+        return decode(List.of(step), images, vocabulary, o);
+    }
+
+    /** As {@link #decode(AttentionDecoderStep, List, Vocabulary, DecodeOptions)} with an ensemble's member decoders. */
+    public static List<DecodedCaption> decode(List<AttentionDecoderStep> members, List<EncodedImage> images,
+                                              Vocabulary vocabulary, DecodeOptions o) {
+        List<AttentionDecoderStep.State> starts = new ArrayList<>(members.size());
+        for (AttentionDecoderStep m : members) {
+            starts.add(start(m, images));
+        }
         List<DecodedCaption> out = new ArrayList<>(images.size());
-        for (DecodedCaption d : decode(step, start(step, images), o)) {
+        for (DecodedCaption d : search(new Members(members), starts, o)) {
             out.add(d.inWords(vocabulary));
         }
         return out;
@@ -52,18 +63,120 @@ public final class CaptionSearch {
 
     /** Decodes every image of a started batch into word ids. */
     public static List<DecodedCaption> decode(AttentionDecoderStep step, AttentionDecoderStep.State start, DecodeOptions o) {
+        return search(new Members(List.of(step)), List.of(start), o);
+    }
+
+    /** Decodes every image of a batch started by each member (starts[j] by members[j]) into word ids, as an ensemble. */
+    public static List<DecodedCaption> decode(List<AttentionDecoderStep> members, List<AttentionDecoderStep.State> starts,
+                                              DecodeOptions o) {
+        if (members.size() != starts.size()) {
+            throw new IllegalArgumentException(members.size() + " decoders but " + starts.size() + " started batches");
+        }
+        return search(new Members(members), starts, o);
+    }
+
+    private static List<DecodedCaption> search(Members m, List<AttentionDecoderStep.State> start, DecodeOptions o) {
         switch (o.strategy) {
             case BEAM:
                 List<DecodedCaption> out = new ArrayList<>();
-                for (int i = 0; i < start.batchSize(); i++) {
-                    out.add(beam(step, start.select(i), o));
+                for (int i = 0; i < start.get(0).batchSize(); i++) {
+                    out.add(beam(m, Members.select(start, i), o));
                 }
                 return out;
             case SAMPLE:
             case GREEDY:
             default:
-                return sequential(step, start, o);
+                return sequential(m, start, o);
         }
+    }
+
+    /**
+     * The decoders searched as one: each step runs every member, and the next word's log-probabilities are those of
+     * the mean of the members' distributions (one member: its own, computed exactly as for a single model).
+     */
+    static final class Members {
+        final List<AttentionDecoderStep> steps;
+
+        Members(List<AttentionDecoderStep> steps) {
+            if (steps.isEmpty()) {
+                throw new IllegalArgumentException("No decoder to search with");
+            }
+            this.steps = steps;
+        }
+
+        List<AttentionDecoderStep.Output> step(List<AttentionDecoderStep.State> states, int[] tokens) {
+            List<AttentionDecoderStep.Output> out = new ArrayList<>(steps.size());
+            for (int j = 0; j < steps.size(); j++) {
+                out.add(steps.get(j).step(states.get(j), tokens));
+            }
+            return out;
+        }
+
+        /** Row {@code row}'s next-word log-probabilities at the temperature, masked as {@link #wordLogProbs}. */
+        static double[] logProbs(List<AttentionDecoderStep.Output> outs, int row, double temperature) {
+            if (outs.size() == 1) {
+                return wordLogProbs(outs.get(0).logits.getRow(row).toFloatVector(), temperature);
+            }
+            double[][] members = new double[outs.size()][];
+            for (int j = 0; j < outs.size(); j++) {
+                members[j] = wordLogProbs(outs.get(j).logits.getRow(row).toFloatVector(), 1.0);
+            }
+            double[] mean = meanOfDistributions(members);
+            return temperature == 1.0 ? mean : logSoftmax(mean, temperature);
+        }
+
+        /** Row {@code row}'s attention: the mean of the members' weights over the regions. */
+        static float[] alpha(List<AttentionDecoderStep.Output> outs, int row) {
+            float[] a = outs.get(0).alpha.getRow(row).toFloatVector();
+            for (int j = 1; j < outs.size(); j++) {
+                float[] b = outs.get(j).alpha.getRow(row).toFloatVector();
+                for (int r = 0; r < a.length; r++) {
+                    a[r] += b[r];
+                }
+            }
+            for (int r = 0; r < a.length && outs.size() > 1; r++) {
+                a[r] /= outs.size();
+            }
+            return a;
+        }
+
+        static List<AttentionDecoderStep.State> next(List<AttentionDecoderStep.Output> outs) {
+            List<AttentionDecoderStep.State> s = new ArrayList<>(outs.size());
+            for (AttentionDecoderStep.Output o : outs) {
+                s.add(o.state);
+            }
+            return s;
+        }
+
+        static List<AttentionDecoderStep.State> select(List<AttentionDecoderStep.State> states, int... rows) {
+            List<AttentionDecoderStep.State> s = new ArrayList<>(states.size());
+            for (AttentionDecoderStep.State x : states) {
+                s.add(x.select(rows));
+            }
+            return s;
+        }
+    }
+
+    /** log of the mean of distributions given as log-probabilities: log((1/M) sum_j exp(logp_j)), word by word. */
+    static double[] meanOfDistributions(double[][] logps) {
+        int v = logps[0].length;
+        double[] out = new double[v];
+        for (int w = 0; w < v; w++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double[] lp : logps) {
+                max = Math.max(max, lp[w]);
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                out[w] = max;
+                continue;
+            }
+            double sum = 0;
+            for (double[] lp : logps) {
+                sum += Math.exp(lp[w] - max);
+            }
+            out[w] = max + Math.log(sum / logps.length);
+        }
+        return out;
     }
 
     /** Ids a caption never contains: the decoder's distribution is renormalised over the other words. */
@@ -106,12 +219,21 @@ public final class CaptionSearch {
 
     /** log-softmax of a row of logits, with temperature. */
     static double[] logSoftmax(float[] logits, double temperature) {
+        double[] d = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            d[i] = logits[i];
+        }
+        return logSoftmax(d, temperature);
+    }
+
+    /** log-softmax of a row of (double) logits, with temperature; -infinity stays -infinity. */
+    static double[] logSoftmax(double[] logits, double temperature) {
         double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
+        for (double v : logits) {
             max = Math.max(max, v / temperature);
         }
         double sum = 0;
-        for (float v : logits) {
+        for (double v : logits) {
             sum += Math.exp(v / temperature - max);
         }
         double logZ = max + Math.log(sum);
@@ -122,8 +244,8 @@ public final class CaptionSearch {
         return out;
     }
 
-    private static List<DecodedCaption> sequential(AttentionDecoderStep step, AttentionDecoderStep.State s, DecodeOptions o) {
-        int b = (int) s.batchSize();
+    private static List<DecodedCaption> sequential(Members m, List<AttentionDecoderStep.State> s, DecodeOptions o) {
+        int b = (int) s.get(0).batchSize();
         Random rnd = new Random(o.seed);
         List<List<Integer>> tokens = new ArrayList<>();
         List<List<float[]>> att = new ArrayList<>();
@@ -136,24 +258,23 @@ public final class CaptionSearch {
         int[] prev = new int[b];
         Arrays.fill(prev, Vocabulary.START_ID);
         for (int t = 0; t < o.maxLength && !allTrue(done); t++) {
-            AttentionDecoderStep.Output out = step.step(s, prev);
+            List<AttentionDecoderStep.Output> out = m.step(s, prev);
             for (int i = 0; i < b; i++) {
                 if (done[i]) {
                     prev[i] = Vocabulary.PAD_ID;
                     continue;
                 }
-                float[] row = out.logits.getRow(i).toFloatVector();
-                double[] lp = wordLogProbs(row, 1.0);
+                double[] lp = Members.logProbs(out, i, 1.0);
                 int[] sofar = o.noRepeatNgram > 0 ? tokens.get(i).stream().mapToInt(Integer::intValue).toArray() : null;
                 blockRepeats(lp, sofar, sofar == null ? 0 : sofar.length, o.noRepeatNgram);
                 double[] choice = lp;
                 if (o.strategy == DecodeOptions.Strategy.SAMPLE) {
-                    choice = wordLogProbs(row, o.temperature);
+                    choice = Members.logProbs(out, i, o.temperature);
                     blockRepeats(choice, sofar, sofar == null ? 0 : sofar.length, o.noRepeatNgram);
                 }
                 int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(choice, o.topK, rnd) : argmax(lp);
                 logp[i] += lp[w];
-                att.get(i).add(out.alpha.getRow(i).toFloatVector());
+                att.get(i).add(Members.alpha(out, i));
                 if (w == Vocabulary.END_ID) {
                     done[i] = true;
                 } else {
@@ -161,7 +282,7 @@ public final class CaptionSearch {
                 }
                 prev[i] = w;
             }
-            s = out.state;
+            s = Members.next(out);
         }
         List<DecodedCaption> res = new ArrayList<>();
         for (int i = 0; i < b; i++) {
@@ -189,10 +310,10 @@ public final class CaptionSearch {
         return alpha == 0 ? logp : logp / Math.pow(Math.max(1, length), alpha);
     }
 
-    private static DecodedCaption beam(AttentionDecoderStep step, AttentionDecoderStep.State one, DecodeOptions o) {
+    private static DecodedCaption beam(Members m, List<AttentionDecoderStep.State> one, DecodeOptions o) {
         int k = o.beamSize;
         List<Hyp> live = List.of(new Hyp(new int[0], 0, new float[0][], 0));
-        AttentionDecoderStep.State s = one;
+        List<AttentionDecoderStep.State> s = one;
         List<Hyp> finished = new ArrayList<>();
         for (int t = 0; t < o.maxLength && !live.isEmpty(); t++) {
             int[] prev = new int[live.size()];
@@ -200,11 +321,11 @@ public final class CaptionSearch {
                 Hyp h = live.get(i);
                 prev[i] = h.tokens.length == 0 ? Vocabulary.START_ID : h.tokens[h.tokens.length - 1];
             }
-            AttentionDecoderStep.Output out = step.step(s, prev);
+            List<AttentionDecoderStep.Output> out = m.step(s, prev);
             PriorityQueue<double[]> best = new PriorityQueue<>(Comparator.comparingDouble(a -> a[0]));
             double[][] lps = new double[live.size()][];
             for (int i = 0; i < live.size(); i++) {
-                lps[i] = wordLogProbs(out.logits.getRow(i).toFloatVector(), 1.0);
+                lps[i] = Members.logProbs(out, i, 1.0);
                 blockRepeats(lps[i], live.get(i).tokens, live.get(i).tokens.length, o.noRepeatNgram);
                 for (int w = 0; w < lps[i].length; w++) {
                     double score = live.get(i).logp + lps[i][w];
@@ -227,7 +348,7 @@ public final class CaptionSearch {
                 Hyp h = live.get((int) c[1]);
                 int w = (int) c[2];
                 float[][] att = Arrays.copyOf(h.att, h.att.length + 1);
-                att[h.att.length] = out.alpha.getRow((int) c[1]).toFloatVector();
+                att[h.att.length] = Members.alpha(out, (int) c[1]);
                 if (w == Vocabulary.END_ID) {
                     finished.add(new Hyp(h.tokens, c[0], att, -1));
                 } else {
@@ -240,7 +361,7 @@ public final class CaptionSearch {
             if (finished.size() >= k || next.isEmpty()) {
                 break;
             }
-            s = out.state.select(rows.stream().mapToInt(Integer::intValue).toArray());
+            s = Members.select(Members.next(out), rows.stream().mapToInt(Integer::intValue).toArray());
             live = next;
         }
         List<Hyp> pool = new ArrayList<>(finished);

@@ -3,7 +3,9 @@ package io.caption4j.core.train;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
+import io.caption4j.core.CaptionModel;
 import io.caption4j.core.ProgressListener;
 import io.caption4j.core.data.CaptionBatcher;
 import io.caption4j.core.data.CaptionDataset;
@@ -136,6 +138,22 @@ public final class Evaluator {
     public static List<Prediction> predict(AttentionDecoderStep step, List<CaptionDataset.Example> examples,
                                            FeatureSource features, Vocabulary vocabulary, DecodeOptions options, int batchSize,
                                            String task, ProgressListener progress) {
+        return predict(images -> CaptionSearch.decode(step, images, vocabulary, options), examples, features, batchSize, task,
+                progress);
+    }
+
+    /**
+     * Decodes one caption per image with a model's decoders (all of an ensemble's), a batch of images at a time,
+     * telling {@code progress} as task {@code task}.
+     */
+    public static List<Prediction> predict(CaptionModel model, List<CaptionDataset.Example> examples, FeatureSource features,
+                                           DecodeOptions options, int batchSize, String task, ProgressListener progress) {
+        return predict(images -> model.decode(images, options), examples, features, batchSize, task, progress);
+    }
+
+    private static List<Prediction> predict(Function<List<EncodedImage>, List<DecodedCaption>> decoder,
+                                            List<CaptionDataset.Example> examples, FeatureSource features, int batchSize,
+                                            String task, ProgressListener progress) {
         List<Prediction> out = new ArrayList<>();
         progress.onTaskStart(task, examples.size());
         try {
@@ -145,7 +163,7 @@ public final class Evaluator {
                 if (!encoded.isEmpty()) {
                     List<CaptionDataset.Example> ok = new ArrayList<>(encoded.keySet());
                     List<EncodedImage> images = new ArrayList<>(encoded.values());
-                    List<DecodedCaption> decoded = CaptionSearch.decode(step, images, vocabulary, options);
+                    List<DecodedCaption> decoded = decoder.apply(images);
                     for (int j = 0; j < ok.size(); j++) {
                         out.add(new Prediction(ok.get(j), decoded.get(j).words, decoded.get(j)));
                     }

@@ -1,5 +1,6 @@
 package io.caption4j.core.decode;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Decoding strategies on a small random network, with beam search checked against exhaustive search. */
 class CaptionSearchTest {
-    static AttentionDecoderStep step;
+    static AttentionDecoderStep step, other;
     static INDArray feats, pooled;
     static final int V = 6;
 
@@ -28,6 +29,10 @@ class CaptionSearchTest {
         // sharpen the output so that sequences differ clearly in probability
         net.getVertex(CaptionNetwork.DECODER).paramTable(false).get("outW").muli(4);
         step = AttentionDecoderStep.of(net);
+        CaptionNetwork net2 = CaptionNetwork.builder().featureSize(8).pooledSize(8).projectionSize(6).embeddingSize(4)
+                .hiddenSize(6).attentionSize(5).outputHiddenSize(6).vocabularySize(V).dataType(DataType.DOUBLE).seed(11).build();
+        net2.getVertex(CaptionNetwork.DECODER).paramTable(false).get("outW").muli(4);
+        other = AttentionDecoderStep.of(net2);
         feats = Nd4j.rand(DataType.DOUBLE, 3, 5, 8);
         pooled = Nd4j.rand(DataType.DOUBLE, 3, 8);
     }
@@ -86,6 +91,99 @@ class CaptionSearchTest {
             DecodedCaption g = CaptionSearch.decode(step, start(i), DecodeOptions.greedy().withMaxLength(maxLen)).get(0);
             if (g.ended) {
                 assertTrue(b.logProb >= g.logProb - 1e-12, "beam " + b.logProb + " below greedy " + g.logProb);
+            }
+        }
+    }
+
+    List<AttentionDecoderStep.State> starts(int i, AttentionDecoderStep... members) {
+        List<AttentionDecoderStep.State> s = new ArrayList<>();
+        for (AttentionDecoderStep m : members) {
+            s.add(m.start(feats, pooled, null).select(i));
+        }
+        return s;
+    }
+
+    @Test
+    void anEnsembleOfTwoCopiesDecodesAsTheModel() {
+        List<DecodeOptions> all = List.of(DecodeOptions.greedy().withMaxLength(6), DecodeOptions.beam(3).withMaxLength(6),
+                DecodeOptions.sample(0.8, 0, 5).withMaxLength(6));
+        for (int i = 0; i < 3; i++) {
+            for (DecodeOptions o : all) {
+                DecodedCaption one = CaptionSearch.decode(step, start(i), o).get(0);
+                DecodedCaption two = CaptionSearch.decode(List.of(step, step), starts(i, step, step), o).get(0);
+                assertArrayEquals(one.tokens, two.tokens, o.strategy + " image " + i);
+                assertEquals(one.logProb, two.logProb, 1e-9);
+                for (int t = 0; t < one.attention.length; t++) {
+                    assertArrayEquals(one.attention[t], two.attention[t], 1e-6f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anEnsembleSearchesTheMeanOfItsMembersDistributions() {
+        int maxLen = 3;
+        for (int i = 0; i < 3; i++) {
+            double[] best = {Double.NEGATIVE_INFINITY};
+            int[][] arg = {null};
+            searchMixture(starts(i, step, other), Vocabulary.START_ID, new int[0], 0, maxLen, best, arg);
+            DecodeOptions exhaustive = DecodeOptions.beam(300).withLengthPenalty(0).withMaxLength(maxLen);
+            DecodedCaption b = CaptionSearch.decode(List.of(step, other), starts(i, step, other), exhaustive).get(0);
+            assertNotNull(arg[0]);
+            assertEquals(best[0], b.logProb, 1e-9, "image " + i);
+            assertArrayEquals(arg[0], b.tokens);
+            // and the mixture's optimum is not simply one member's
+            DecodedCaption a = CaptionSearch.decode(step, start(i), exhaustive).get(0);
+            assertTrue(b.logProb != a.logProb);
+            // the attention of each word is the mean of the members' weights
+            DecodedCaption g = CaptionSearch.decode(List.of(step, other), starts(i, step, other),
+                    DecodeOptions.greedy().withMaxLength(1)).get(0);
+            float[] a1 = step.step(start(i), new int[]{Vocabulary.START_ID}).alpha.getRow(0).toFloatVector();
+            float[] a2 = other.step(other.start(feats, pooled, null).select(i), new int[]{Vocabulary.START_ID}).alpha.getRow(0)
+                    .toFloatVector();
+            for (int r = 0; r < a1.length; r++) {
+                assertEquals((a1[r] + a2[r]) / 2, g.attention[0][r], 1e-6);
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> CaptionSearch.decode(List.of(step, other), starts(0, step), DecodeOptions.greedy()));
+    }
+
+    @Test
+    void meanOfDistributionsIsTheLogOfTheMeanProbability() {
+        double[][] lp = {{Math.log(0.5), Math.log(0.5), Double.NEGATIVE_INFINITY}, {Math.log(0.1), Math.log(0.3), Math.log(0.6)}};
+        double[] m = CaptionSearch.meanOfDistributions(lp);
+        assertEquals(Math.log(0.3), m[0], 1e-12);
+        assertEquals(Math.log(0.4), m[1], 1e-12);
+        assertEquals(Math.log(0.3), m[2], 1e-12);
+        double[] both = CaptionSearch.meanOfDistributions(new double[][]{{Double.NEGATIVE_INFINITY}, {Double.NEGATIVE_INFINITY}});
+        assertEquals(Double.NEGATIVE_INFINITY, both[0]);
+    }
+
+    /** Exhaustive search of the mixture, its word probabilities computed here: log((p_step + p_other) / 2). */
+    private static void searchMixture(List<AttentionDecoderStep.State> s, int prev, int[] toks, double logp, int left,
+                                      double[] best, int[][] arg) {
+        if (left == 0) {
+            return;
+        }
+        AttentionDecoderStep.Output o1 = step.step(s.get(0), new int[]{prev});
+        AttentionDecoderStep.Output o2 = other.step(s.get(1), new int[]{prev});
+        double[] p1 = CaptionSearch.wordLogProbs(o1.logits.getRow(0).toFloatVector(), 1.0);
+        double[] p2 = CaptionSearch.wordLogProbs(o2.logits.getRow(0).toFloatVector(), 1.0);
+        for (int w = 0; w < V; w++) {
+            double lp = Math.log((Math.exp(p1[w]) + Math.exp(p2[w])) / 2);
+            if (lp == Double.NEGATIVE_INFINITY) {
+                continue;
+            }
+            if (w == Vocabulary.END_ID) {
+                if (logp + lp > best[0]) {
+                    best[0] = logp + lp;
+                    arg[0] = toks;
+                }
+            } else {
+                int[] next = Arrays.copyOf(toks, toks.length + 1);
+                next[toks.length] = w;
+                searchMixture(List.of(o1.state, o2.state), w, next, logp + lp, left - 1, best, arg);
             }
         }
     }

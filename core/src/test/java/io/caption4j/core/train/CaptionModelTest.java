@@ -117,6 +117,69 @@ class CaptionModelTest {
     }
 
     @Test
+    void anEnsembleDecodesItsMembersTogetherAndSavesThemAll() throws IOException {
+        try (CaptionModel second = builder(EmbeddingMode.FINE_TUNE).setDecoder(CaptionNetwork.builder().featureSize(6)
+                .pooledSize(6).projectionSize(8).embeddingSize(5).hiddenSize(8).attentionSize(8).outputHiddenSize(8).seed(9))
+                .build();
+             CaptionModel twice = CaptionModel.builder().setEncoder("toy").setVocabulary(vocabulary).setDecoder(model.network())
+                     .optEnsembleMember(model.network()).optBeamSize(2).optMaxLength(6).build();
+             CaptionModel ens = CaptionModel.builder().setEncoder("toy").setVocabulary(vocabulary).setDecoder(model.network())
+                     .optEnsembleMember(second.network()).optBeamSize(2).optMaxLength(6).build()) {
+            assertEquals(2, ens.networks().size());
+            assertSame(model.network(), ens.network());
+            boolean differs = false;
+            for (BufferedImage p : photos) {
+                Caption one = model.describe(p), two = twice.describe(p), mixed = ens.describe(p);
+                assertEquals(one.text(), two.text());                   // a model twice over is the model
+                assertEquals(one.logProb(), two.logProb(), 1e-5);
+                differs |= mixed.logProb() != one.logProb() && mixed.logProb() != second.describe(p).logProb();
+            }
+            assertTrue(differs, "the ensemble decodes like one of its members");
+
+            Path f32 = tmp.resolve("ens32.zip"), f16 = tmp.resolve("ens16.zip");
+            ens.save(f32);
+            ens.save(f16, true);
+            String manifest = new String(entry(f32, "model.json"));
+            assertTrue(manifest.contains("caption4j-model/2") && manifest.contains("\"members\" : 2"), manifest);
+            try (CaptionModel a = CaptionModel.load(f32); CaptionModel b = CaptionModel.load(f16)) {
+                assertEquals(2, a.networks().size());
+                assertEquals(model.network().params(), a.network().params());
+                assertEquals(second.network().params(), a.networks().get(1).params());
+                for (BufferedImage p : photos) {
+                    Caption want = ens.describe(p), got = a.describe(p);
+                    assertEquals(want.text(), got.text());
+                    assertEquals(want.logProb(), got.logProb(), 1e-6);
+                    for (int t = 0; t < want.tokens().size(); t++) {
+                        for (int y = 0; y < want.gridHeight(); y++) {
+                            assertArrayEquals(want.attention(t)[y], got.attention(t)[y], 1e-6f);
+                        }
+                    }
+                    assertEquals(want.logProb(), b.describe(p).logProb(), 0.05);
+                }
+            }
+
+            // a member of another vocabulary or other features, and damaged ensemble files, say what is wrong
+            String m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder("toy")
+                    .setVocabulary(vocabulary).setDecoder(model.network()).optEnsembleMember(CaptionNetwork.builder()
+                            .featureSize(6).pooledSize(6).vocabularySize(vocabulary.size() + 1).build()).build()).getMessage();
+            assertTrue(m.contains("vocabulary"), m);
+            m = assertThrows(CaptionException.class, () -> CaptionModel.builder().setEncoder("toy").setVocabulary(vocabulary)
+                    .setDecoder(model.network()).optEnsembleMember(CaptionNetwork.builder().featureSize(7).pooledSize(6)
+                            .vocabularySize(vocabulary.size()).build()).build()).getMessage();
+            assertTrue(m.contains("Ensemble member 2") && m.contains("7 channels"), m);
+            assertThrows(CaptionException.class, () -> CaptionModel.builder().optEnsembleMember(null));
+            Path corrupt = tmp.resolve("ens-corrupt.zip");
+            rewrite(f32, corrupt, "member-2/network.json", x -> x + " ");
+            m = assertThrows(CaptionException.class, () -> CaptionModel.load(corrupt)).getMessage();
+            assertTrue(m.contains("corrupt") && m.contains("member-2/network.json"), m);
+            Path one = tmp.resolve("ens-one.zip");
+            rewrite(f32, one, "model.json", x -> x.replace("\"members\" : 2", "\"members\" : 1"));
+            m = assertThrows(CaptionException.class, () -> CaptionModel.load(one)).getMessage();
+            assertTrue(m.contains("2 to 16 members"), m);
+        }
+    }
+
+    @Test
     void concurrentCallersGetTheSameCaptions() throws Exception {
         List<String> want = new ArrayList<>();
         for (BufferedImage p : photos) {
