@@ -103,7 +103,8 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Files.writeString(outFile, json.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
         String decoding = (beam == 1 ? "greedy" : "beam " + beam + ", length penalty " + o.lengthPenalty)
-                + (o.noRepeatNgram > 0 ? ", no repeated " + o.noRepeatNgram + "-gram" : "");
+                + (o.noRepeatNgram > 0 ? ", no repeated " + o.noRepeatNgram + "-gram" : "")
+                + (m.networks().size() > 1 ? ", ensemble of " + m.networks().size() + " decoders" : "");
         System.out.printf("%s, %d images, %s, %.1f s%n", set.name(), scores.images, decoding, secs);
         System.out.println("| BLEU-1 | BLEU-2 | BLEU-3 | BLEU-4 | CIDEr-D | ROUGE-L |");
         System.out.println("|---|---|---|---|---|---|");

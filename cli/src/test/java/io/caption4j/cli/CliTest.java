@@ -153,6 +153,19 @@ class CliTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("BLEU-4"), r[1]);
         assertTrue(r[1].contains("length penalty 0.5, no repeated 3-gram"), "the model's decoding is used: " + r[1]);
+        Path ensemble = tmp.resolve("ensemble.zip");
+        r = run("export", "--checkpoint", out + "/best.zip", "--ensemble-member", out + "/checkpoint.zip", "--out",
+                ensemble.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("2 members"), r[1]);
+        r = run("evaluate", "--model", ensemble.toString(), "--dataset", "file", "--data", csv.toString(), "--cache", cache,
+                "--predictions", tmp.resolve("pred3.json").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("ensemble of 2 decoders"), r[1]);
+        r = run("export", "--checkpoint", out + "/best.zip", "--ensemble-member", tmp.resolve("none.zip").toString(), "--out",
+                tmp.resolve("bad.zip").toString());
+        assertEquals("2", r[0], r[2]);
+        assertTrue(r[2].contains("none.zip") && r[2].strip().lines().count() == 1, r[2]);
         r = run("describe", "--model", model.toString(), "--json", "--attention", tmp.resolve("att.png").toString(),
                 csv.getParent().resolve("p0.png").toString());
         assertEquals("0", r[0], r[2]);

@@ -30,7 +30,8 @@ public final class ModelInfo {
         m.put("sha256", sha256);
         m.put("encoder", model.encoder().id());
         m.put("vocabulary_size", model.vocabulary().size());
-        m.put("parameters", model.network().numParams());
+        m.put("decoders", model.networks().size());
+        m.put("parameters", model.networks().stream().mapToLong(n -> n.numParams()).sum());
         m.put("pool_window", model.poolWindow());
         DecodeOptions d = model.defaultOptions();
         m.put("beam", d.beamSize);
