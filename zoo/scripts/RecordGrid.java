@@ -18,9 +18,11 @@ public class RecordGrid {
         try (CaptionModel m = CaptionModel.load(Path.of(args[0]))) {
             BufferedImage photo = new ImageLoader().read(Path.of(args[2]));
             int regions = FeaturePooling.encodeAll(m.encoder(), List.of(photo), m.poolWindow()).get(0).regions();
-            AttentionDecoder dec = (AttentionDecoder) m.network().getConfiguration().getVertices().get(CaptionNetwork.DECODER);
-            System.out.println("decoder regions " + dec.getRegions() + " -> " + regions);
-            dec.setRegions(regions);
+            for (CaptionNetwork net : m.networks()) {                // every decoder of an ensemble
+                AttentionDecoder dec = (AttentionDecoder) net.getConfiguration().getVertices().get(CaptionNetwork.DECODER);
+                System.out.println("decoder regions " + dec.getRegions() + " -> " + regions);
+                dec.setRegions(regions);
+            }
             m.save(Path.of(args[1]), true);      // float16, as the default model: its float16 values round-trip exactly
         }
     }
