@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * maximum length and returns tokens, log-probability and per-word attention; {@link #decode(List, List, Vocabulary,
  * DecodeOptions)} is the whole path from encoded images to words. Beam search runs the k beams of an image as one batch.
  * Several decoders (an ensemble's members) are searched as one: the next word's distribution is the mean of theirs and
- * the attention the mean of their weights. Stateless: safe for concurrent callers.
+ * a word's attention their weights in proportion to their share of its probability. Stateless: safe for concurrent callers.
  */
 public final class CaptionSearch {
     private CaptionSearch() {
@@ -125,19 +125,55 @@ public final class CaptionSearch {
             return temperature == 1.0 ? mean : logSoftmax(mean, temperature);
         }
 
-        /** Row {@code row}'s attention: the mean of the members' weights over the regions. */
-        static float[] alpha(List<AttentionDecoderStep.Output> outs, int row) {
-            float[] a = outs.get(0).alpha.getRow(row).toFloatVector();
-            for (int j = 1; j < outs.size(); j++) {
-                float[] b = outs.get(j).alpha.getRow(row).toFloatVector();
+        /**
+         * Row {@code row}'s attention for the word chosen there: each member's weights in proportion to its share of the
+         * word's probability under the mean (the posterior that the word came from that member), so that a map shows
+         * where the members that chose the word looked. One member: its own weights.
+         */
+        static float[] alpha(List<AttentionDecoderStep.Output> outs, int row, int word) {
+            float[] first = outs.get(0).alpha.getRow(row).toFloatVector();
+            if (outs.size() == 1) {
+                return first;
+            }
+            double[] share = new double[outs.size()];
+            for (int j = 0; j < outs.size(); j++) {
+                share[j] = wordLogProbs(outs.get(j).logits.getRow(row).toFloatVector(), 1.0)[word];
+            }
+            share = softmaxOf(share);
+            double[] a = new double[first.length];
+            for (int j = 0; j < outs.size(); j++) {
+                float[] aj = j == 0 ? first : outs.get(j).alpha.getRow(row).toFloatVector();
                 for (int r = 0; r < a.length; r++) {
-                    a[r] += b[r];
+                    a[r] += share[j] * aj[r];
                 }
             }
-            for (int r = 0; r < a.length && outs.size() > 1; r++) {
-                a[r] /= outs.size();
+            float[] out = new float[a.length];
+            for (int r = 0; r < a.length; r++) {
+                out[r] = (float) a[r];
             }
-            return a;
+            return out;
+        }
+
+        /** exp(x_j) / sum_k exp(x_k); all -infinity gives equal shares. */
+        private static double[] softmaxOf(double[] x) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : x) {
+                max = Math.max(max, v);
+            }
+            double[] out = new double[x.length];
+            if (max == Double.NEGATIVE_INFINITY) {
+                Arrays.fill(out, 1.0 / x.length);
+                return out;
+            }
+            double sum = 0;
+            for (int j = 0; j < x.length; j++) {
+                out[j] = Math.exp(x[j] - max);
+                sum += out[j];
+            }
+            for (int j = 0; j < x.length; j++) {
+                out[j] /= sum;
+            }
+            return out;
         }
 
         static List<AttentionDecoderStep.State> next(List<AttentionDecoderStep.Output> outs) {
@@ -274,7 +310,7 @@ public final class CaptionSearch {
                 }
                 int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(choice, o.topK, rnd) : argmax(lp);
                 logp[i] += lp[w];
-                att.get(i).add(Members.alpha(out, i));
+                att.get(i).add(Members.alpha(out, i, w));
                 if (w == Vocabulary.END_ID) {
                     done[i] = true;
                 } else {
@@ -348,7 +384,7 @@ public final class CaptionSearch {
                 Hyp h = live.get((int) c[1]);
                 int w = (int) c[2];
                 float[][] att = Arrays.copyOf(h.att, h.att.length + 1);
-                att[h.att.length] = Members.alpha(out, (int) c[1]);
+                att[h.att.length] = Members.alpha(out, (int) c[1], w);
                 if (w == Vocabulary.END_ID) {
                     finished.add(new Hyp(h.tokens, c[0], att, -1));
                 } else {

@@ -135,14 +135,19 @@ class CaptionSearchTest {
             // and the mixture's optimum is not simply one member's
             DecodedCaption a = CaptionSearch.decode(step, start(i), exhaustive).get(0);
             assertTrue(b.logProb != a.logProb);
-            // the attention of each word is the mean of the members' weights
+            // a word's attention: the members' weights in proportion to their probabilities of the word
             DecodedCaption g = CaptionSearch.decode(List.of(step, other), starts(i, step, other),
                     DecodeOptions.greedy().withMaxLength(1)).get(0);
-            float[] a1 = step.step(start(i), new int[]{Vocabulary.START_ID}).alpha.getRow(0).toFloatVector();
-            float[] a2 = other.step(other.start(feats, pooled, null).select(i), new int[]{Vocabulary.START_ID}).alpha.getRow(0)
-                    .toFloatVector();
+            int w = g.tokens.length > 0 ? g.tokens[0] : Vocabulary.END_ID;
+            AttentionDecoderStep.Output o1 = step.step(start(i), new int[]{Vocabulary.START_ID});
+            AttentionDecoderStep.Output o2 = other.step(other.start(feats, pooled, null).select(i),
+                    new int[]{Vocabulary.START_ID});
+            double p1 = Math.exp(CaptionSearch.wordLogProbs(o1.logits.getRow(0).toFloatVector(), 1.0)[w]);
+            double p2 = Math.exp(CaptionSearch.wordLogProbs(o2.logits.getRow(0).toFloatVector(), 1.0)[w]);
+            float[] a1 = o1.alpha.getRow(0).toFloatVector(), a2 = o2.alpha.getRow(0).toFloatVector();
+            assertTrue(Math.abs(p1 - p2) > 1e-3, "the members should disagree on the word");
             for (int r = 0; r < a1.length; r++) {
-                assertEquals((a1[r] + a2[r]) / 2, g.attention[0][r], 1e-6);
+                assertEquals((p1 * a1[r] + p2 * a2[r]) / (p1 + p2), g.attention[0][r], 1e-6);
             }
         }
         assertThrows(IllegalArgumentException.class,
