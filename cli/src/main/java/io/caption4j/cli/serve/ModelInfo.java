@@ -31,7 +31,7 @@ public final class ModelInfo {
         m.put("encoder", model.encoder().id());
         m.put("vocabulary_size", model.vocabulary().size());
         m.put("decoders", model.networks().size());
-        m.put("parameters", model.networks().stream().mapToLong(n -> n.numParams()).sum());
+        m.put("parameters", model.networks().stream().mapToLong(n -> n.params().length()).sum());
         m.put("pool_window", model.poolWindow());
         DecodeOptions d = model.defaultOptions();
         m.put("beam", d.beamSize);

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 
+import io.caption4j.core.CaptionModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.shade.jackson.databind.JsonNode;
@@ -88,7 +89,8 @@ class OperationsEndpointsTest {
     @Test
     void metricsModelsOpenApiAndAccessLog() throws Exception {
         ServerHardeningTest helper = new ServerHardeningTest();
-        server = new CaptionServer(helper.model(), ServerHardeningTest.limits(1, 1))
+        CaptionModel served = helper.model();
+        server = new CaptionServer(served, ServerHardeningTest.limits(1, 1))
                 .optModelInfo(new ModelInfo("toy.zip", "ab12"));
         base = "http://127.0.0.1:" + server.start("127.0.0.1", 0);
         for (int i = 0; i < 100 && !server.ready(); i++) {
@@ -127,7 +129,8 @@ class OperationsEndpointsTest {
         assertEquals("ab12", model.get("sha256").asText());
         assertEquals("controlled", model.get("encoder").asText());
         assertEquals(7, model.get("vocabulary_size").asInt());
-        assertTrue(model.get("parameters").asLong() > 0);
+        assertEquals(served.network().params().length(), model.get("parameters").asLong()); // the decoder vertex too
+        assertEquals(1, model.get("decoders").asInt());
         assertEquals(10, model.get("limits").get("max_beam").asInt());
 
         HttpResponse<String> api = get("/openapi.json");
