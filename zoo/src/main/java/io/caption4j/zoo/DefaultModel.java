@@ -17,7 +17,7 @@ import io.caption4j.core.internal.Sha256;
 public final class DefaultModel implements PretrainedModels {
     public static final String RESOURCE = "/io/caption4j/zoo/caption4j-flickr8k.zip";
     private static final String NAME = "default model " + RESOURCE;
-    public static final String SHA256 = "e7cfe3fc997e6dbb824d7fd20cbe1e8caf130cd564bac5ab4ed4768c5b6eca02";
+    public static final String SHA256 = "a933363d6be4a69244888f1fa5390ffccd76a1ba47d793386ae95fb776e429c5";
 
     /** Loads the default model (the encoder weights come from the nsfwjs package in the cache). */
     public static CaptionModel load() {

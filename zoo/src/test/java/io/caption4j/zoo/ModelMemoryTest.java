@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Resident memory (JavaCPP's {@code Pointer.physicalBytes()}) over many rounds of {@code pretrained()} / describe /
- * close: close() frees the model's network and decoder snapshot at once (about 78 MB for the default model), and
+ * close: close() frees the model's network and decoder snapshot at once (about 78 MB per decoder; the default model has two), and
  * nothing accumulates over rounds: the encoder is shared through its documented cache.
  */
 class ModelMemoryTest {
@@ -66,7 +66,7 @@ class ModelMemoryTest {
             }
             after.add(offHeapAfterGc());
         }
-        // the resident set wobbles by a few MB from round to round; a model's worth (about 78 MB) kept per round would show
+        // the resident set wobbles by a few MB from round to round; a model's worth (about 156 MB) kept per round would show
         long growth = Collections.max(after.subList(6, 10)) - Collections.max(after.subList(0, 3));
         assertTrue(growth < 40_000_000, "the resident set grew by " + growth + " from rounds 1-3 to rounds 7-10: " + after);
     }
