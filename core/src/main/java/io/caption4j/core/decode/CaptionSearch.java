@@ -104,54 +104,82 @@ public final class CaptionSearch {
             this.steps = steps;
         }
 
-        List<AttentionDecoderStep.Output> step(List<AttentionDecoderStep.State> states, int[] tokens) {
+        Scores step(List<AttentionDecoderStep.State> states, int[] tokens) {
             List<AttentionDecoderStep.Output> out = new ArrayList<>(steps.size());
             for (int j = 0; j < steps.size(); j++) {
                 out.add(steps.get(j).step(states.get(j), tokens));
             }
-            return out;
+            return new Scores(out);
         }
 
-        /** Row {@code row}'s next-word log-probabilities at the temperature, masked as {@link #wordLogProbs}. */
-        static double[] logProbs(List<AttentionDecoderStep.Output> outs, int row, double temperature) {
-            if (outs.size() == 1) {
-                return wordLogProbs(outs.get(0).logits.getRow(row).toFloatVector(), temperature);
-            }
-            double[][] members = new double[outs.size()][];
-            for (int j = 0; j < outs.size(); j++) {
-                members[j] = wordLogProbs(outs.get(j).logits.getRow(row).toFloatVector(), 1.0);
-            }
-            double[] mean = meanOfDistributions(members);
-            return temperature == 1.0 ? mean : logSoftmax(mean, temperature);
-        }
+        /** One step of every member, and what the searches read of it row by row. */
+        static final class Scores {
+            final List<AttentionDecoderStep.Output> outs;
+            private final double[][][] memberLogProbs;   // [row][member][word], an ensemble's, filled on first use
 
-        /**
-         * Row {@code row}'s attention for the word chosen there: each member's weights in proportion to its share of the
-         * word's probability under the mean (the posterior that the word came from that member), so that a map shows
-         * where the members that chose the word looked. One member: its own weights.
-         */
-        static float[] alpha(List<AttentionDecoderStep.Output> outs, int row, int word) {
-            float[] first = outs.get(0).alpha.getRow(row).toFloatVector();
-            if (outs.size() == 1) {
-                return first;
+            Scores(List<AttentionDecoderStep.Output> outs) {
+                this.outs = outs;
+                this.memberLogProbs = new double[(int) outs.get(0).logits.size(0)][][];
             }
-            double[] share = new double[outs.size()];
-            for (int j = 0; j < outs.size(); j++) {
-                share[j] = wordLogProbs(outs.get(j).logits.getRow(row).toFloatVector(), 1.0)[word];
-            }
-            share = softmaxOf(share);
-            double[] a = new double[first.length];
-            for (int j = 0; j < outs.size(); j++) {
-                float[] aj = j == 0 ? first : outs.get(j).alpha.getRow(row).toFloatVector();
-                for (int r = 0; r < a.length; r++) {
-                    a[r] += share[j] * aj[r];
+
+            private double[][] members(int row) {
+                if (memberLogProbs[row] == null) {
+                    double[][] lp = new double[outs.size()][];
+                    for (int j = 0; j < outs.size(); j++) {
+                        lp[j] = wordLogProbs(outs.get(j).logits.getRow(row).toFloatVector(), 1.0);
+                    }
+                    memberLogProbs[row] = lp;
                 }
+                return memberLogProbs[row];
             }
-            float[] out = new float[a.length];
-            for (int r = 0; r < a.length; r++) {
-                out[r] = (float) a[r];
+
+            /** Row {@code row}'s next-word log-probabilities at the temperature, masked as {@link #wordLogProbs}. */
+            double[] logProbs(int row, double temperature) {
+                if (outs.size() == 1) {
+                    return wordLogProbs(outs.get(0).logits.getRow(row).toFloatVector(), temperature);
+                }
+                double[] mean = meanOfDistributions(members(row));
+                return temperature == 1.0 ? mean : logSoftmax(mean, temperature);
             }
-            return out;
+
+            /**
+             * Row {@code row}'s attention for the word chosen there: each member's weights in proportion to its share of
+             * the word's probability under the mean (the posterior that the word came from that member), so that a map
+             * shows where the members that chose the word looked. One member: its own weights.
+             */
+            float[] alpha(int row, int word) {
+                float[] first = outs.get(0).alpha.getRow(row).toFloatVector();
+                if (outs.size() == 1) {
+                    return first;
+                }
+                double[][] lp = members(row);
+                double[] share = new double[outs.size()];
+                for (int j = 0; j < outs.size(); j++) {
+                    share[j] = lp[j][word];
+                }
+                share = softmaxOf(share);
+                double[] a = new double[first.length];
+                for (int j = 0; j < outs.size(); j++) {
+                    float[] aj = j == 0 ? first : outs.get(j).alpha.getRow(row).toFloatVector();
+                    for (int r = 0; r < a.length; r++) {
+                        a[r] += share[j] * aj[r];
+                    }
+                }
+                float[] out = new float[a.length];
+                for (int r = 0; r < a.length; r++) {
+                    out[r] = (float) a[r];
+                }
+                return out;
+            }
+
+            /** The members' states after this step. */
+            List<AttentionDecoderStep.State> next() {
+                List<AttentionDecoderStep.State> s = new ArrayList<>(outs.size());
+                for (AttentionDecoderStep.Output o : outs) {
+                    s.add(o.state);
+                }
+                return s;
+            }
         }
 
         /** exp(x_j) / sum_k exp(x_k); all -infinity gives equal shares. */
@@ -174,14 +202,6 @@ public final class CaptionSearch {
                 out[j] /= sum;
             }
             return out;
-        }
-
-        static List<AttentionDecoderStep.State> next(List<AttentionDecoderStep.Output> outs) {
-            List<AttentionDecoderStep.State> s = new ArrayList<>(outs.size());
-            for (AttentionDecoderStep.Output o : outs) {
-                s.add(o.state);
-            }
-            return s;
         }
 
         static List<AttentionDecoderStep.State> select(List<AttentionDecoderStep.State> states, int... rows) {
@@ -294,23 +314,23 @@ public final class CaptionSearch {
         int[] prev = new int[b];
         Arrays.fill(prev, Vocabulary.START_ID);
         for (int t = 0; t < o.maxLength && !allTrue(done); t++) {
-            List<AttentionDecoderStep.Output> out = m.step(s, prev);
+            Members.Scores out = m.step(s, prev);
             for (int i = 0; i < b; i++) {
                 if (done[i]) {
                     prev[i] = Vocabulary.PAD_ID;
                     continue;
                 }
-                double[] lp = Members.logProbs(out, i, 1.0);
+                double[] lp = out.logProbs(i, 1.0);
                 int[] sofar = o.noRepeatNgram > 0 ? tokens.get(i).stream().mapToInt(Integer::intValue).toArray() : null;
                 blockRepeats(lp, sofar, sofar == null ? 0 : sofar.length, o.noRepeatNgram);
                 double[] choice = lp;
                 if (o.strategy == DecodeOptions.Strategy.SAMPLE) {
-                    choice = Members.logProbs(out, i, o.temperature);
+                    choice = out.logProbs(i, o.temperature);
                     blockRepeats(choice, sofar, sofar == null ? 0 : sofar.length, o.noRepeatNgram);
                 }
                 int w = o.strategy == DecodeOptions.Strategy.SAMPLE ? sample(choice, o.topK, rnd) : argmax(lp);
                 logp[i] += lp[w];
-                att.get(i).add(Members.alpha(out, i, w));
+                att.get(i).add(out.alpha(i, w));
                 if (w == Vocabulary.END_ID) {
                     done[i] = true;
                 } else {
@@ -318,7 +338,7 @@ public final class CaptionSearch {
                 }
                 prev[i] = w;
             }
-            s = Members.next(out);
+            s = out.next();
         }
         List<DecodedCaption> res = new ArrayList<>();
         for (int i = 0; i < b; i++) {
@@ -357,11 +377,11 @@ public final class CaptionSearch {
                 Hyp h = live.get(i);
                 prev[i] = h.tokens.length == 0 ? Vocabulary.START_ID : h.tokens[h.tokens.length - 1];
             }
-            List<AttentionDecoderStep.Output> out = m.step(s, prev);
+            Members.Scores out = m.step(s, prev);
             PriorityQueue<double[]> best = new PriorityQueue<>(Comparator.comparingDouble(a -> a[0]));
             double[][] lps = new double[live.size()][];
             for (int i = 0; i < live.size(); i++) {
-                lps[i] = Members.logProbs(out, i, 1.0);
+                lps[i] = out.logProbs(i, 1.0);
                 blockRepeats(lps[i], live.get(i).tokens, live.get(i).tokens.length, o.noRepeatNgram);
                 for (int w = 0; w < lps[i].length; w++) {
                     double score = live.get(i).logp + lps[i][w];
@@ -384,7 +404,7 @@ public final class CaptionSearch {
                 Hyp h = live.get((int) c[1]);
                 int w = (int) c[2];
                 float[][] att = Arrays.copyOf(h.att, h.att.length + 1);
-                att[h.att.length] = Members.alpha(out, (int) c[1], w);
+                att[h.att.length] = out.alpha((int) c[1], w);
                 if (w == Vocabulary.END_ID) {
                     finished.add(new Hyp(h.tokens, c[0], att, -1));
                 } else {
@@ -397,7 +417,7 @@ public final class CaptionSearch {
             if (finished.size() >= k || next.isEmpty()) {
                 break;
             }
-            s = Members.select(Members.next(out), rows.stream().mapToInt(Integer::intValue).toArray());
+            s = Members.select(out.next(), rows.stream().mapToInt(Integer::intValue).toArray());
             live = next;
         }
         List<Hyp> pool = new ArrayList<>(finished);
